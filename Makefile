@@ -1,0 +1,44 @@
+# OrgConsole: `make run` starts the console, `make test` runs every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# Python 3.12+: the version in .python-version via pyenv when present, else python3.13/python3.12 on PATH.
+BASE_PYTHON ?= $(shell (command -v pyenv >/dev/null && pyenv which python 2>/dev/null) || command -v python3.13 || command -v python3.12 || command -v python3)
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint format clean
+
+$(PY):
+	@$(BASE_PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "OrgConsole needs Python 3.12 or newer; set BASE_PYTHON=/path/to/python3.12")'
+	$(BASE_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_data
+	@echo ""
+	@echo "  OrgConsole is running at http://127.0.0.1:8000/"
+	@echo "  Sign in as owner@example.com / correct-horse-battery (development only)."
+	@echo "  Emails (invitations, notifications) are printed in this terminal."
+	@echo ""
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

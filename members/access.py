@@ -1,0 +1,39 @@
+"""The one way a view reaches an organization: scoped to the URL, checked with has_perm."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from members.selectors import organization_for_member
+
+View = Callable[..., HttpResponse]
+
+
+def organization_view(perm: str, *, post_perm: str | None = None) -> Callable[[View], View]:
+    """Load the organization named by ``org_slug`` for a member (404 for anyone else) and
+    require ``members.<perm>`` on it (403 otherwise). ``post_perm``, when given, is required
+    instead for POST requests, so one view can show a page read-only and refuse the write."""
+
+    def decorator(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            organization, membership = organization_for_member(request.user, org_slug)
+            required = post_perm if (post_perm and request.method == "POST") else perm
+            if not request.user.has_perm(f"members.{required}", organization):
+                raise PermissionDenied
+            request.organization = organization  # type: ignore[attr-defined]
+            request.membership = membership  # type: ignore[attr-defined]
+            return view(request, organization, *args, **kwargs)
+
+        wrapper.required_permission = perm  # type: ignore[attr-defined]
+        wrapper.required_post_permission = post_perm or perm  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator

@@ -1,0 +1,295 @@
+"""The domain model: users, organizations, projects, who belongs where, and what happened."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin, _user_has_perm
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.roles import ORGANIZATION_PERMISSIONS, PROJECT_PERMISSIONS, OrgRole, ProjectRole
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> User:
+        if not email:
+            raise ValueError("Users need an email address.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email address."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        if obj is not None:
+            # Organization and project permissions come from roles alone, superusers included.
+            return self.is_active and _user_has_perm(self, perm, obj)
+        return super().has_perm(perm, obj)
+
+    def get_short_name(self) -> str:
+        return self.name or self.email.split("@")[0]
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    billing_email = models.EmailField(_("billing contact email"), blank=True)
+    plan_name = models.CharField(_("plan"), max_length=50, default="Free")
+    billing_address = models.TextField(_("billing address"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = list(ORGANIZATION_PERMISSIONS.items())
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Project(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(_("name"), max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = list(PROJECT_PERMISSIONS.items())
+        constraints = [
+            models.UniqueConstraint("organization", Lower("name"), name="project_name_unique_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("Organization Role"), max_length=20, choices=OrgRole.choices, default=OrgRole.MEMBER)
+    created_at = models.DateTimeField(_("joined"), default=timezone.now)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organization", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org_user"),
+        ]
+        indexes = [models.Index(fields=["organization", "role"], name="membership_org_role_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization} ({self.get_role_display()})"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == OrgRole.OWNER
+
+
+class ProjectMembership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="project_memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_memberships")
+    role = models.CharField(_("project role"), max_length=20, choices=ProjectRole.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["project__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="one_project_membership_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.project} ({self.get_role_display()})"
+
+
+class Invitation(models.Model):
+    """An offer to join an organization, sent to an email address."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        REVOKED = "revoked", _("Revoked")
+
+    class Delivery(models.TextChoices):
+        QUEUED = "queued", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Email failed")
+        BOUNCED = "bounced", _("Email bounced")
+        REJECTED = "rejected", _("Email rejected")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("Organization Role"), max_length=20, choices=OrgRole.choices, default=OrgRole.MEMBER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    # Signed into the link together with the id; rotating it kills every older link.
+    nonce = models.CharField(max_length=64, default=new_nonce)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delivery_status = models.CharField(max_length=20, choices=Delivery.choices, default=Delivery.QUEUED)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                Lower("email"),
+                condition=models.Q(status="pending"),
+                name="one_pending_invitation_per_org_email",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "-sent_at"], name="invitation_org_status_idx"),
+            models.Index(fields=["invited_by", "sent_at"], name="invitation_inviter_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.organization}"
+
+    def is_expired(self, now: object | None = None) -> bool:
+        return (now or timezone.now()) > self.expires_at
+
+
+class InvitationProject(models.Model):
+    """Project access granted when the invitation is accepted."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="project_grants")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(_("project role"), max_length=20, choices=ProjectRole.choices)
+
+    class Meta:
+        ordering = ["project__name"]
+        constraints = [models.UniqueConstraint(fields=["invitation", "project"], name="one_grant_per_project")]
+
+
+class MembershipEvent(models.Model):
+    """An audit row, written in the same transaction as the change it records."""
+
+    class Action(models.TextChoices):
+        ORGANIZATION_CREATED = "organization_created", _("Organization created")
+        INVITED = "invited", _("Invited")
+        INVITATION_RESENT = "invitation_resent", _("Invitation resent")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        MEMBER_LEFT = "member_left", _("Member left")
+
+    organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="events")
+    organization_name = models.CharField(max_length=100)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_email = models.EmailField(blank=True)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    target_email = models.EmailField(blank=True)
+    old_role = models.CharField(max_length=20, blank=True)
+    new_role = models.CharField(max_length=20, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="event_org_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.target_email}"
+
+
+class OutboundEmail(models.Model):
+    """A notification to deliver, recorded in the transaction of the change that causes it.
+
+    The background task renders it from ``kind`` and ``context`` (ids and names only, never a
+    token) and sends it through anymail; ``status`` makes delivery happen once.
+    """
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", _("Invitation")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        REMOVED = "removed", _("Removed from organization")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    to_email = models.EmailField()
+    organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="+")
+    invitation = models.ForeignKey(Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbound_status_next_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to_email} ({self.get_status_display()})"

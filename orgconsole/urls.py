@@ -1,0 +1,20 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from orgconsole import views
+
+# Staff sign in through allauth too, so rate limits and verification apply.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "OrgConsole administration"
+admin.site.site_title = "OrgConsole admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("members.urls")),
+]
+
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error
