@@ -1,0 +1,149 @@
+"""The role x endpoint matrix, generated from the URLconf.
+
+Every URL with ``org_slug`` in it must have a row in ``ROWS`` (a new view without one fails
+``test_every_organization_url_has_a_row``). Each row says how to build the URL's other kwargs
+from the ``world`` fixture and, for views that accept POST, a valid POST body. The expected
+outcome comes from the permission the view declares (``@organization_view``) and the role table:
+
+- anonymous: redirected to sign in; stranger and another organization's owner: 404;
+- member / owner: 200 (or a redirect) when their role grants the permission, else 403;
+- every refused POST leaves the database and the outbox exactly as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core import mail
+from django.urls import get_resolver, resolve, reverse
+
+from members.roles import ORGANIZATION_ROLE_PERMISSIONS, OrgRole
+from tests.conftest import client_for
+from tests.factories import InvitationFactory, MembershipFactory, ProjectFactory, UserFactory
+
+
+@dataclass(frozen=True)
+class Row:
+    kwargs: Callable[[SimpleNamespace], dict[str, Any]] = lambda w: {}
+    # None: the view takes no POST (a POST must still change nothing).
+    post: Callable[[SimpleNamespace], dict[str, Any]] | None = None
+    methods: tuple[str, ...] = field(default=("GET",))
+
+
+ROWS: dict[str, Row] = {
+    "members:members": Row(),
+    "members:projects": Row(),
+    "members:project_create": Row(post=lambda w: {"name": "Brand new"}),
+    "members:project_rename": Row(kwargs=lambda w: {"project_id": w.project.pk}, post=lambda w: {"name": "Renamed"}),
+    "members:settings": Row(post=lambda w: {"name": "Renamed Org"}),
+    "members:billing": Row(
+        post=lambda w: {"billing_email": "new@example.com", "plan_name": "Pro", "billing_address": "1 Main St"}
+    ),
+}
+
+# Views where the member's own POST is allowed but acts on themselves (tested in their own modules).
+SELF_SERVICE = {"members:leave"}
+
+
+def organization_url_names() -> set[str]:
+    names = set()
+    for pattern in get_resolver().url_patterns:
+        if getattr(pattern, "namespace", None) != "members":
+            continue
+        for sub in pattern.url_patterns:
+            if "org_slug" in str(sub.pattern):
+                names.add(f"members:{sub.name}")
+    return names
+
+
+def db_snapshot() -> dict[str, list[dict[str, Any]]]:
+    """Every row of every model of ours and of the task queue: a denial must leave it identical."""
+    models = [*apps.get_app_config("members").get_models(), *apps.get_app_config("django_tasks_database").get_models()]
+    return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
+
+
+@pytest.fixture
+def world(organization, owner, member, other_owner, stranger) -> SimpleNamespace:
+    project = ProjectFactory(organization=organization, name="Production")
+    colleague = MembershipFactory(organization=organization, user__email="colleague@example.com")
+    invitation = InvitationFactory(organization=organization, email="pending@example.com")
+    return SimpleNamespace(
+        organization=organization,
+        owner=owner,
+        member=member,
+        other_owner=other_owner,
+        stranger=stranger,
+        project=project,
+        colleague=colleague,
+        invitation=invitation,
+        outsider_membership=MembershipFactory(user=UserFactory()),
+    )
+
+
+def test_every_organization_url_has_a_row():
+    assert organization_url_names() - SELF_SERVICE == set(ROWS)
+
+
+def _url(name: str, w: SimpleNamespace) -> str:
+    return reverse(name, kwargs={"org_slug": w.organization.slug, **ROWS[name].kwargs(w)})
+
+
+def _allowed(role: str | None, perm: str) -> bool:
+    return role is not None and perm in ORGANIZATION_ROLE_PERMISSIONS[role]
+
+
+ACTORS = ["anonymous", "stranger", "other_owner", "member", "owner"]
+ACTOR_ROLE = {"member": OrgRole.MEMBER, "owner": OrgRole.OWNER}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_get(name: str, actor: str, world: SimpleNamespace):
+    url = _url(name, world)
+    view = resolve(url).func
+    client = client_for(getattr(world, actor, None))
+    before = db_snapshot()
+
+    response = client.get(url)
+
+    if actor == "anonymous":
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    elif actor in {"stranger", "other_owner"}:
+        assert response.status_code == 404
+    elif _allowed(ACTOR_ROLE[actor], view.required_permission):
+        assert response.status_code in {200, 302}
+    else:
+        assert response.status_code == 403
+    assert db_snapshot() == before, "a GET must never change anything"
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_post(name: str, actor: str, world: SimpleNamespace):
+    row = ROWS[name]
+    url = _url(name, world)
+    view = resolve(url).func
+    client = client_for(getattr(world, actor, None))
+    before, outbox_before = db_snapshot(), len(mail.outbox)
+
+    response = client.post(url, row.post(world) if row.post else {})
+
+    allowed = actor in ACTOR_ROLE and _allowed(ACTOR_ROLE[actor], view.required_post_permission)
+    if actor == "anonymous":
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    elif actor in {"stranger", "other_owner"}:
+        assert response.status_code == 404
+    elif row.post is None:
+        assert response.status_code in {403, 405}
+    elif allowed:
+        assert response.status_code in {200, 302}
+        return
+    else:
+        assert response.status_code == 403
+    assert db_snapshot() == before, "a refused POST must change nothing"
+    assert len(mail.outbox) == outbox_before
