@@ -124,7 +124,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(MembershipEvent)
 class MembershipEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "organization_name", "action", "actor_email", "target_email", "old_role", "new_role", "ip_address"]
+    list_display = [
+        "created_at",
+        "organization_name",
+        "action",
+        "actor_email",
+        "target_email",
+        "old_role",
+        "new_role",
+        "ip_address",
+    ]
     list_filter = ["action", "organization"]
     search_fields = ["actor_email", "target_email", "organization_name"]
     date_hierarchy = "created_at"

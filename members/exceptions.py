@@ -20,3 +20,15 @@ class LastOwnerError(DomainError):
 
 class DuplicateNameError(DomainError):
     default_message = _("A project with that name already exists in this organization.")
+
+
+class InvitationLimitError(DomainError):
+    default_message = _("You have reached the limit of invitations that can be sent today. Try again tomorrow.")
+
+
+class InvitationNotPendingError(DomainError):
+    default_message = _("This invitation is no longer pending.")
+
+
+class MembershipGoneError(DomainError):
+    default_message = _("This person is no longer a member of the organization.")

@@ -6,11 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
-
 class SignupForm(forms.Form):
     """Extra fields on allauth's signup form (allauth calls ``signup`` after creating the user)."""
 
-    name = forms.CharField(label=_("Name"), max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    name = forms.CharField(
+        label=_("Name"), max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
 
     def signup(self, request: object, user: object) -> None:
         user.name = self.cleaned_data.get("name", "")  # type: ignore[attr-defined]

@@ -219,6 +219,9 @@ class InvitationProject(models.Model):
         ordering = ["project__name"]
         constraints = [models.UniqueConstraint(fields=["invitation", "project"], name="one_grant_per_project")]
 
+    def __str__(self) -> str:
+        return f"{self.project} ({self.get_role_display()})"
+
 
 class MembershipEvent(models.Model):
     """An audit row, written in the same transaction as the change it records."""

@@ -5,19 +5,37 @@ transaction and raises a ``DomainError`` with a user-facing message when it refu
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.utils.text import slugify
+from dataclasses import dataclass, field
+from datetime import timedelta
 
-from members.exceptions import DuplicateNameError, LastOwnerError
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from members.emails import queue_email
+from members.exceptions import (
+    DuplicateNameError,
+    InvitationLimitError,
+    InvitationNotPendingError,
+    LastOwnerError,
+    MembershipGoneError,
+)
 from members.models import (
+    Invitation,
+    InvitationProject,
     Membership,
     MembershipEvent,
     Organization,
+    OutboundEmail,
     Project,
     ProjectMembership,
     User,
 )
-from members.roles import OrgRole
+from members.roles import OrgRole, ProjectRole
 
 
 def record_event(

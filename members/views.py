@@ -35,7 +35,10 @@ def organization_create(request: HttpRequest) -> HttpResponse:
         organization = services.create_organization(
             actor=request.user, name=form.cleaned_data["name"], ip=client_ip(request)
         )
-        messages.success(request, _("Organization “%(name)s” created. You are its Organization Owner.") % {"name": organization.name})
+        messages.success(
+            request,
+            _("Organization “%(name)s” created. You are its Organization Owner.") % {"name": organization.name},
+        )
         return redirect("members:members", organization.slug)
     has_organizations = organizations_for(request.user).exists()
     return render(request, "members/organization_create.html", {"form": form, "has_organizations": has_organizations})

@@ -137,9 +137,7 @@ MAILERS = {"default": {"BACKEND": env("EMAIL_BACKEND", "anymail.backends.console
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "OrgConsole <no-reply@orgconsole.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {
-    key.removeprefix("ANYMAIL_"): value
-    for key, value in __import__("os").environ.items()
-    if key.startswith("ANYMAIL_")
+    key.removeprefix("ANYMAIL_"): value for key, value in __import__("os").environ.items() if key.startswith("ANYMAIL_")
 }
 
 TASKS = {

@@ -43,9 +43,7 @@ class Command(BaseCommand):
             user = User.objects.filter(email__iexact=email).first()
             if user is None:
                 user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name)
-            EmailAddress.objects.update_or_create(
-                user=user, email=email, defaults={"verified": True, "primary": True}
-            )
+            EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             Membership.objects.get_or_create(organization=organization, user=user, defaults={"role": role})
             users[email] = user
         for email, project_name, role in PROJECT_ACCESS:

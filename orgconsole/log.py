@@ -1,0 +1,67 @@
+"""Request-scoped logging: every record written while a request is served carries its request id,
+the signed-in user's id and the organization slug; URLs are logged as their route pattern, so a
+token in a path (an invitation link) never reaches the logs."""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject, empty
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
+
+
+@dataclass
+class RequestContext:
+    request_id: str
+    request: HttpRequest
+
+
+current: ContextVar[RequestContext | None] = ContextVar("orgconsole_request", default=None)
+
+
+def safe_path(request: HttpRequest) -> str:
+    """The matched route (``invitations/<str:token>/``) rather than the path, which may hold a secret."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.route:
+        return "/" + match.route
+    return request.path
+
+
+def _user_id(request: HttpRequest) -> int | None:
+    # Only read a user the request already loaded: a log line must never run a query.
+    user = request.__dict__.get("user")
+    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        return None
+    return user.pk if getattr(user, "is_authenticated", False) else None
+
+
+class RequestContextFilter(logging.Filter):
+    """Adds request_id, user_id and org to every record; scrubs the raw path out of messages."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = current.get()
+        record.request_id = context.request_id if context else None
+        record.user_id = _user_id(context.request) if context else None
+        organization = getattr(context.request, "organization", None) if context else None
+        record.org = getattr(organization, "slug", None)
+        if context is not None:
+            path, route = context.request.path, safe_path(context.request)
+            message = record.getMessage()
+            if path != route and path in message:
+                # django.request's "Not Found: /path" would otherwise write a tokenized path.
+                record.msg, record.args = message.replace(path, route), ()
+        return True
+
+
+class JsonLogFormatter(JsonFormatter):
+    """One JSON object per line; the request object attached by django.request is left out (its repr holds the
+    path)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("reserved_attrs", [*RESERVED_ATTRS, "request", "server_time"])
+        kwargs.setdefault("timestamp", True)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]

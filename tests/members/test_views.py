@@ -1,0 +1,206 @@
+"""Foundation pages: what each role sees and may change. Denials assert nothing changed."""
+
+import pytest
+from django.urls import reverse
+
+from members.models import Membership, Organization, Project
+from members.roles import OrgRole, ProjectRole
+from tests.conftest import client_for
+from tests.factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    ProjectFactory,
+    ProjectMembershipFactory,
+    UserFactory,
+)
+
+
+def test_home_sends_anonymous_users_to_sign_in(client, db):
+    response = client.get(reverse("members:home"))
+
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_user_without_organization_is_offered_to_create_one(db):
+    client = client_for(UserFactory())
+
+    response = client.get(reverse("members:home"), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("members:organization_create")
+    assert "You don't belong to any organization yet" in response.content.decode()
+
+
+def test_home_lands_on_the_members_page_of_the_first_organization(owner_client, organization):
+    response = owner_client.get(reverse("members:home"))
+
+    assert response["Location"] == reverse("members:members", args=[organization.slug])
+
+
+def test_any_user_can_create_an_organization_and_becomes_its_owner(db):
+    user = UserFactory()
+
+    response = client_for(user).post(reverse("members:organization_create"), {"name": "Initech"})
+
+    organization = Organization.objects.get(name="Initech")
+    assert response["Location"] == reverse("members:members", args=[organization.slug])
+    assert Membership.objects.get(organization=organization, user=user).role == OrgRole.OWNER
+
+
+def test_creating_an_organization_without_a_name_shows_an_error(db):
+    response = client_for(UserFactory()).post(reverse("members:organization_create"), {"name": "   "})
+
+    assert response.status_code == 200
+    assert b"This field is required." in response.content
+    assert not Organization.objects.exists()
+
+
+def test_switcher_lists_only_my_organizations(owner_client, organization, other_owner):
+    mine_too = OrganizationFactory(name="Second Org")
+    MembershipFactory(organization=mine_too, user=organization.memberships.get().user)
+
+    html = owner_client.get(reverse("members:settings", args=[organization.slug])).content.decode()
+
+    assert "Second Org" in html and "Acme Corp" in html
+    assert "Other Org" not in html
+
+
+def test_owner_renames_the_organization(owner_client, organization):
+    response = owner_client.post(reverse("members:settings", args=[organization.slug]), {"name": "Acme Inc"})
+
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    assert organization.name == "Acme Inc"
+
+
+def test_member_sees_settings_read_only(member_client, organization):
+    html = member_client.get(reverse("members:settings", args=[organization.slug])).content.decode()
+
+    assert "read-only access to organization settings" in html
+    assert 'name="name"' not in html
+
+
+def test_member_sees_billing_read_only(member_client, organization):
+    organization.billing_address = "1 <b>Road</b>"
+    organization.save()
+
+    html = member_client.get(reverse("members:billing", args=[organization.slug])).content.decode()
+
+    assert "read-only access to billing" in html
+    assert "1 &lt;b&gt;Road&lt;/b&gt;" in html
+    assert 'name="billing_email"' not in html
+
+
+def test_owner_edits_billing(owner_client, organization):
+    data = {"billing_email": "ap@acme.test", "plan_name": "Pro", "billing_address": "1 Road"}
+
+    owner_client.post(reverse("members:billing", args=[organization.slug]), data)
+
+    organization.refresh_from_db()
+    assert organization.plan_name == "Pro"
+
+
+def test_billing_refuses_a_malformed_email(owner_client, organization):
+    data = {"billing_email": "not-an-email", "plan_name": "Pro", "billing_address": ""}
+
+    response = owner_client.post(reverse("members:billing", args=[organization.slug]), data)
+
+    assert b"Enter a valid email address." in response.content
+    organization.refresh_from_db()
+    assert organization.plan_name == "Free"
+
+
+def test_member_sees_only_projects_they_were_granted_with_their_role(member_client, organization, member):
+    granted = ProjectFactory(organization=organization, name="Staging")
+    ProjectFactory(organization=organization, name="Production")
+    ProjectMembershipFactory(project=granted, user=member, role=ProjectRole.READ_WRITE)
+
+    html = member_client.get(reverse("members:projects", args=[organization.slug])).content.decode()
+
+    assert "Staging" in html and "Project Read-Write" in html
+    assert "Production" not in html
+    assert "Create project" not in html
+
+
+def test_owner_sees_every_project_as_project_admin(owner_client, organization):
+    ProjectFactory(organization=organization, name="Staging")
+    ProjectFactory(organization=organization, name="Production")
+
+    html = owner_client.get(reverse("members:projects", args=[organization.slug])).content.decode()
+
+    assert "Staging" in html and "Production" in html and "Project Admin" in html
+    assert "Create project" in html
+
+
+def test_owner_creates_and_renames_projects(owner_client, organization):
+    owner_client.post(reverse("members:project_create", args=[organization.slug]), {"name": "Staging"})
+    project = Project.objects.get(organization=organization)
+
+    owner_client.post(reverse("members:project_rename", args=[organization.slug, project.pk]), {"name": "QA"})
+
+    project.refresh_from_db()
+    assert project.name == "QA"
+
+
+def test_duplicate_project_name_is_a_form_error(owner_client, organization):
+    ProjectFactory(organization=organization, name="Staging")
+
+    response = owner_client.post(reverse("members:project_create", args=[organization.slug]), {"name": "staging"})
+
+    assert response.status_code == 200
+    assert b"already exists" in response.content
+    assert organization.projects.count() == 1
+
+
+def test_renaming_another_organizations_project_is_a_404(owner_client, organization):
+    foreign = ProjectFactory(name="Theirs")
+
+    response = owner_client.post(reverse("members:project_rename", args=[organization.slug, foreign.pk]), {"name": "x"})
+
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.name == "Theirs"
+
+
+def test_forbidden_page_is_friendly(member_client, organization):
+    response = member_client.get(reverse("members:project_create", args=[organization.slug]))
+
+    assert response.status_code == 403
+    assert b"OrgConsole" in response.content
+
+
+def test_member_leaves_through_the_confirmation_page(member_client, organization, member):
+    url = reverse("members:leave", args=[organization.slug])
+    assert member_client.get(url).status_code == 200
+    assert Membership.objects.filter(user=member, organization=organization).exists(), "GET changes nothing"
+
+    response = member_client.post(url)
+
+    assert response["Location"] == reverse("members:home")
+    assert not Membership.objects.filter(user=member, organization=organization).exists()
+
+
+def test_last_owner_is_told_to_promote_someone_first(owner_client, organization, owner):
+    response = owner_client.post(reverse("members:leave", args=[organization.slug]), follow=True)
+
+    assert "Promote another member to Organization Owner first" in response.content.decode()
+    assert Membership.objects.filter(user=owner, organization=organization, role=OrgRole.OWNER).exists()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "stranger"])
+def test_leave_is_refused_outside_the_organization(who, organization, stranger):
+    client = client_for(stranger if who == "stranger" else None)
+    before = Membership.objects.count()
+
+    response = client.post(reverse("members:leave", args=[organization.slug]))
+
+    assert response.status_code == (404 if who == "stranger" else 302)
+    assert Membership.objects.count() == before
+
+
+def test_sign_out_is_post_only(owner_client, organization):
+    assert owner_client.get(reverse("account_logout")).status_code == 200  # a confirmation page, still signed in
+    assert owner_client.get(reverse("members:settings", args=[organization.slug])).status_code == 200
+
+    owner_client.post(reverse("account_logout"))
+
+    assert owner_client.get(reverse("members:settings", args=[organization.slug])).status_code == 302
