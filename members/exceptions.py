@@ -13,8 +13,7 @@ class DomainError(Exception):
 
 class LastOwnerError(DomainError):
     default_message = _(
-        "An organization needs at least one Organization Owner. Promote another member to "
-        "Organization Owner first."
+        "An organization needs at least one Organization Owner. Promote another member to Organization Owner first."
     )
 
 
@@ -32,3 +31,85 @@ class InvitationNotPendingError(DomainError):
 
 class MembershipGoneError(DomainError):
     default_message = _("This person is no longer a member of the organization.")
+
+
+class InvitationError(DomainError):
+    """An invitation link that cannot be used; ``status`` is the HTTP status of its error page."""
+
+    status = 410
+    title = _("Invitation unavailable")
+    default_message = _("This invitation can no longer be used.")
+
+    def __init__(self, message: str | None = None, *, invitation: object | None = None) -> None:
+        self.invitation = invitation
+        if message is None:
+            message = str(self.default_message)
+            if "%(" in message:
+                # The messages name who to ask; without the invitation fall back to the generic text.
+                message = (
+                    message % _invitation_names(invitation) if invitation else str(InvitationError.default_message)
+                )
+        super().__init__(message)
+
+
+def _invitation_names(invitation: object) -> dict[str, str]:
+    inviter = getattr(invitation, "invited_by", None)
+    return {
+        "inviter": inviter.display_name if inviter else str(_("an Organization Owner")),
+        "organization": invitation.organization.name,  # type: ignore[attr-defined]
+        "email": invitation.email,  # type: ignore[attr-defined]
+    }
+
+
+class InvitationInvalid(InvitationError):
+    status = 404
+    title = _("Invitation link not valid")
+    default_message = _(
+        "This invitation link is not valid. Check that you opened the whole link from the invitation email, "
+        "or ask the person who invited you to send it again."
+    )
+
+
+class InvitationExpired(InvitationError):
+    title = _("Invitation expired")
+    default_message = _(
+        "This invitation has expired. Ask %(inviter)s or another Organization Owner of %(organization)s to resend it."
+    )
+
+
+class InvitationRevoked(InvitationError):
+    title = _("Invitation revoked")
+    default_message = _(
+        "This invitation was revoked. Ask %(inviter)s or another Organization Owner of %(organization)s "
+        "if you should still have access."
+    )
+
+
+class InvitationAlreadyUsed(InvitationError):
+    title = _("Invitation already accepted")
+    default_message = _("This invitation has already been accepted. Sign in with %(email)s to open %(organization)s.")
+
+
+class InvitationDeclined(InvitationError):
+    title = _("Invitation declined")
+    default_message = _(
+        "This invitation was declined. Ask %(inviter)s or another Organization Owner of %(organization)s "
+        "to invite you again."
+    )
+
+
+class InvitationSuperseded(InvitationError):
+    title = _("Invitation link replaced")
+    default_message = _(
+        "This link was replaced by a newer invitation email to %(email)s. Use the link in the most recent email, "
+        "or ask %(inviter)s to resend it."
+    )
+
+
+class InvitationWrongAccount(InvitationError):
+    status = 403
+    title = _("Signed in with another account")
+    default_message = _(
+        "This invitation was sent to %(email)s, which is not a verified email address of the account you are "
+        "signed in with."
+    )

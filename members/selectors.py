@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.http import Http404
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from members.models import Membership, Organization, Project, ProjectMembership, User
+from django.db.models import Case, CharField, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Lower, NullIf
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Invitation, InvitationProject, Membership, Organization, Project, ProjectMembership, User
 from members.roles import OWNER_PROJECT_ROLE, OrgRole, ProjectRole
 
 
@@ -44,3 +50,209 @@ def project_in_organization(organization: Organization, project_id: int) -> Proj
     if project is None:
         raise Http404("No such project.")
     return project
+
+
+# --- The Members page -----------------------------------------------------------------------
+
+ROW_COLUMNS = ("row_kind", "row_id", "row_name", "row_email", "row_role", "row_status", "row_delivery", "row_date")
+MEMBERS_SORTS = {
+    "name": ("row_sort_name",),
+    "role": ("row_role", "row_sort_name"),
+    "date": ("row_date",),
+}
+PAGE_SIZE = 50
+
+
+@dataclass
+class MemberRow:
+    """One line of the Members page: a membership (Verified) or an open invitation (Pending/Expired)."""
+
+    kind: str  # "membership" or "invitation"
+    id: int
+    name: str
+    email: str
+    role: str
+    status: str  # "verified", "pending" or "expired"
+    delivery: str
+    date: datetime
+    invited_by: User | None = None
+    projects: list[tuple[str, str]] = field(default_factory=list)  # (project name, project role label)
+    obj: Membership | Invitation | None = None
+
+    @property
+    def is_membership(self) -> bool:
+        return self.kind == "membership"
+
+    @property
+    def role_label(self) -> str:
+        return str(OrgRole(self.role).label)
+
+    @property
+    def status_label(self) -> str:
+        return {"verified": _("Verified"), "pending": _("Pending"), "expired": _("Expired")}[self.status]
+
+    @property
+    def delivery_problem(self) -> str:
+        """For an open invitation whose email did not get through, what went wrong."""
+        if self.kind == "invitation" and self.delivery in DELIVERY_PROBLEMS:
+            return str(Invitation.Delivery(self.delivery).label)
+        return ""
+
+
+DELIVERY_PROBLEMS = {Invitation.Delivery.FAILED, Invitation.Delivery.BOUNCED, Invitation.Delivery.REJECTED}
+
+
+def _membership_rows(organization: Organization, *, q: str, role: str, status: str) -> QuerySet | None:
+    if status in {"pending", "expired"}:
+        return None
+    qs = Membership.objects.filter(organization=organization)
+    if q:
+        qs = qs.filter(Q(user__name__icontains=q) | Q(user__email__icontains=q))
+    if role:
+        qs = qs.filter(role=role)
+    return (
+        qs.annotate(
+            row_kind=Value("membership", output_field=CharField()),
+            row_id=F("pk"),
+            row_name=F("user__name"),
+            row_email=F("user__email"),
+            row_role=F("role"),
+            row_status=Value("verified", output_field=CharField()),
+            row_delivery=Value("", output_field=CharField()),
+            row_date=F("created_at"),
+            row_sort_name=Lower(
+                Coalesce(NullIf(F("user__name"), Value("")), F("user__email"), output_field=CharField())
+            ),
+        )
+        .values(*ROW_COLUMNS, "row_sort_name")
+        .order_by()
+    )  # no model ordering inside a UNION
+
+
+def _invitation_rows(organization: Organization, *, q: str, role: str, status: str, now: datetime) -> QuerySet | None:
+    if status == "verified":
+        return None
+    qs = Invitation.objects.filter(organization=organization, status=Invitation.Status.PENDING)
+    if q:
+        qs = qs.filter(email__icontains=q)
+    if role:
+        qs = qs.filter(role=role)
+    if status == "pending":
+        qs = qs.filter(expires_at__gte=now)
+    elif status == "expired":
+        qs = qs.filter(expires_at__lt=now)
+    return (
+        qs.annotate(
+            row_kind=Value("invitation", output_field=CharField()),
+            row_id=F("pk"),
+            row_name=Value("", output_field=CharField()),
+            row_email=F("email"),
+            row_role=F("role"),
+            row_status=Case(
+                When(expires_at__lt=now, then=Value("expired")), default=Value("pending"), output_field=CharField()
+            ),
+            row_delivery=F("delivery_status"),
+            row_date=F("sent_at"),
+            row_sort_name=Lower(F("email")),
+        )
+        .values(*ROW_COLUMNS, "row_sort_name")
+        .order_by()
+    )  # no model ordering inside a UNION
+
+
+def member_rows(
+    organization: Organization, *, q: str = "", role: str = "", status: str = "", sort: str = "name"
+) -> QuerySet:
+    """Memberships and open invitations of the organization as one filtered, sorted queryset of
+    dicts (a SQL UNION), so counting, ordering and slicing a page happen in the database."""
+    now = timezone.now()
+    parts = [
+        part
+        for part in (
+            _membership_rows(organization, q=q, role=role, status=status),
+            _invitation_rows(organization, q=q, role=role, status=status, now=now),
+        )
+        if part is not None
+    ]
+    descending = sort.startswith("-")
+    keys = MEMBERS_SORTS.get(sort.lstrip("-"), MEMBERS_SORTS["name"])
+    # kind and id break ties, so pages are stable.
+    ordering = [f"-{key}" if descending else key for key in keys] + ["row_kind", "row_id"]
+    combined = parts[0].union(parts[1], all=True) if len(parts) == 2 else parts[0]
+    return combined.order_by(*ordering)
+
+
+def attach_row_details(organization: Organization, rows: list[dict]) -> list[MemberRow]:
+    """Turn one page of ``member_rows`` into ``MemberRow`` objects with their project access and
+    inviter: a fixed number of queries for the page, whatever the size of the organization."""
+    membership_ids = [row["row_id"] for row in rows if row["row_kind"] == "membership"]
+    invitation_ids = [row["row_id"] for row in rows if row["row_kind"] == "invitation"]
+    memberships = Membership.objects.select_related("user", "invited_by").in_bulk(membership_ids)
+    invitations = (
+        Invitation.objects.select_related("invited_by")
+        .prefetch_related(
+            Prefetch(
+                "project_grants",
+                queryset=InvitationProject.objects.select_related("project").order_by("project__name"),
+            )
+        )
+        .in_bulk(invitation_ids)
+    )
+    user_ids = [membership.user_id for membership in memberships.values()]
+    project_access: dict[int, list[tuple[str, str]]] = {}
+    for grant in (
+        ProjectMembership.objects.filter(user_id__in=user_ids, project__organization=organization)
+        .select_related("project")
+        .order_by("project__name")
+    ):
+        project_access.setdefault(grant.user_id, []).append((grant.project.name, grant.get_role_display()))
+
+    result = []
+    for row in rows:
+        detail = MemberRow(
+            kind=row["row_kind"],
+            id=row["row_id"],
+            name=row["row_name"],
+            email=row["row_email"],
+            role=row["row_role"],
+            status=row["row_status"],
+            delivery=row["row_delivery"],
+            date=row["row_date"],
+        )
+        if detail.is_membership:
+            membership = memberships.get(detail.id)
+            if membership is None:  # removed between the two queries
+                continue
+            detail.obj, detail.invited_by = membership, membership.invited_by
+            detail.projects = project_access.get(membership.user_id, [])
+        else:
+            invitation = invitations.get(detail.id)
+            if invitation is None:
+                continue
+            detail.obj, detail.invited_by = invitation, invitation.invited_by
+            detail.projects = [(g.project.name, g.get_role_display()) for g in invitation.project_grants.all()]
+        result.append(detail)
+    return result
+
+
+def membership_in_organization(organization: Organization, membership_id: int) -> Membership:
+    """A membership by id, only within the organization in the URL (404 otherwise)."""
+    membership = Membership.objects.select_related("user", "organization").filter(
+        organization=organization, pk=membership_id
+    )
+    found = membership.first()
+    if found is None:
+        raise Http404("No such member.")
+    return found
+
+
+def open_invitation_in_organization(organization: Organization, invitation_id: int) -> Invitation:
+    """A pending (possibly expired) invitation by id, only within the organization in the URL."""
+    invitation = (
+        Invitation.objects.select_related("organization", "invited_by")
+        .filter(organization=organization, pk=invitation_id, status=Invitation.Status.PENDING)
+        .first()
+    )
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
+from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -20,6 +21,7 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 60 * 60
 
 
+# A queued email this far past its due time has lost its task; `manage.py requeue_emails` reschedules it.
 def backoff(attempts: int) -> timedelta:
     """30 s, 60 s, 2 min, 4 min … capped at an hour."""
     return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
@@ -75,16 +77,31 @@ def deliver_email(outbound_id: int) -> str:
         outbound.status = OutboundEmail.Status.SENT
         outbound.sent_at = timezone.now()
         outbound.last_error = ""
-        status = getattr(message, "anymail_status", None)
-        outbound.provider_message_id = (getattr(status, "message_id", None) or "")[:255]
+        outbound.provider_message_id = provider_message_id(message)
         outbound.save(update_fields=["status", "sent_at", "attempts", "last_error", "provider_message_id"])
         _set_invitation_delivery(outbound, Invitation.Delivery.SENT)
         logger.info("email sent", extra={"outbound_email_id": outbound.pk, "kind": outbound.kind})
         return "sent"
 
 
+def provider_message_id(message: object) -> str:
+    """The ESP's id for a sent message (what its tracking webhooks name it by), as text."""
+    message_id = getattr(getattr(message, "anymail_status", None), "message_id", None)
+    if message_id is None or isinstance(message_id, set):  # a set only for several recipients; we send to one
+        return ""
+    return str(message_id)[:255]
+
+
+def describe_error(error: Exception) -> str:
+    try:
+        detail = str(error)
+    except Exception:  # an ESP error missing its response object cannot describe itself
+        detail = repr(error.args)
+    return f"{type(error).__name__}: {detail}"[:2000]
+
+
 def _record_failure(outbound: OutboundEmail, error: Exception) -> str:
-    outbound.last_error = f"{type(error).__name__}: {error}"[:2000]
+    outbound.last_error = describe_error(error)
     if is_transient(error) and outbound.attempts < MAX_ATTEMPTS:
         outbound.next_attempt_at = timezone.now() + backoff(outbound.attempts)
         outbound.save(update_fields=["attempts", "last_error", "next_attempt_at"])
@@ -99,5 +116,26 @@ def _record_failure(outbound: OutboundEmail, error: Exception) -> str:
 
 
 def _set_invitation_delivery(outbound: OutboundEmail, delivery: str) -> None:
+    """Record the delivery state on the invitation, unless it was resent since this email was made."""
     if outbound.kind == OutboundEmail.Kind.INVITATION and outbound.invitation_id:
-        Invitation.objects.filter(pk=outbound.invitation_id).update(delivery_status=delivery)
+        Invitation.objects.filter(pk=outbound.invitation_id, nonce=outbound.context.get("nonce")).update(
+            delivery_status=delivery
+        )
+
+
+def requeue_stalled(*, older_than: timedelta | None = None) -> int:
+    """Schedule delivery again for queued emails whose task never ran to the end (a worker killed
+    mid-send, or a process that died between the commit and an on-commit enqueue). Duplicate tasks
+    are harmless: ``deliver_email`` sends only a row that is still queued, under a row lock."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.EMAIL_REQUEUE_AFTER_SECONDS)
+    cutoff = timezone.now() - older_than
+    stalled = list(
+        OutboundEmail.objects.filter(status=OutboundEmail.Status.QUEUED, next_attempt_at__lt=cutoff).order_by("pk")
+    )
+    for outbound in stalled:
+        with transaction.atomic():
+            outbound.next_attempt_at = timezone.now()
+            outbound.save(update_fields=["next_attempt_at"])
+            schedule_delivery(outbound)
+    return len(stalled)

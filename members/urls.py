@@ -7,7 +7,30 @@ app_name = "members"
 urlpatterns = [
     path("", views.home, name="home"),
     path("organizations/new/", views.organization_create, name="organization_create"),
+    # Invitation acceptance: not organization-scoped. join/ routes come before the token route.
+    path("invitations/join/", views.invitation_join, name="invitation_join"),
+    path("invitations/join/accept/", views.invitation_accept, name="invitation_accept"),
+    path("invitations/join/decline/", views.invitation_decline, name="invitation_decline"),
+    path("invitations/join/switch-account/", views.invitation_switch_account, name="invitation_switch_account"),
+    path("invitations/<str:token>/", views.invitation_open, name="invitation_open"),
     path("o/<slug:org_slug>/members/", views.members, name="members"),
+    path("o/<slug:org_slug>/members/invite/", views.invite, name="invite"),
+    path(
+        "o/<slug:org_slug>/members/<int:membership_id>/role/",
+        views.member_edit_role,
+        name="member_edit_role",
+    ),
+    path("o/<slug:org_slug>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "o/<slug:org_slug>/invitations/<int:invitation_id>/resend/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "o/<slug:org_slug>/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
     path("o/<slug:org_slug>/projects/", views.projects, name="projects"),
     path("o/<slug:org_slug>/projects/new/", views.project_create, name="project_create"),
     path("o/<slug:org_slug>/projects/<int:project_id>/rename/", views.project_rename, name="project_rename"),

@@ -44,6 +44,13 @@ ROWS: dict[str, Row] = {
     "members:billing": Row(
         post=lambda w: {"billing_email": "new@example.com", "plan_name": "Pro", "billing_address": "1 Main St"}
     ),
+    "members:invite": Row(post=lambda w: {"emails": "new-person@example.com", "role": "member"}),
+    "members:invitation_resend": Row(kwargs=lambda w: {"invitation_id": w.invitation.pk}, post=lambda w: {}),
+    "members:invitation_revoke": Row(kwargs=lambda w: {"invitation_id": w.invitation.pk}, post=lambda w: {}),
+    "members:member_edit_role": Row(
+        kwargs=lambda w: {"membership_id": w.colleague.pk}, post=lambda w: {"role": "owner"}
+    ),
+    "members:member_remove": Row(kwargs=lambda w: {"membership_id": w.colleague.pk}, post=lambda w: {}),
 }
 
 # Views where the member's own POST is allowed but acts on themselves (tested in their own modules).

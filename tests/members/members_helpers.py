@@ -1,0 +1,30 @@
+"""Helpers for the Members page tests: run the email worker, snapshot the database."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+from django.apps import apps
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+
+def run_worker() -> None:
+    """Run every due task of the database queue, as `manage.py db_worker --batch` does.
+
+    The worker closes "old" connections between tasks; inside a test's transaction that would close
+    the test's own connection (PostgreSQL), so that one call is neutralised here."""
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0)
+
+
+def make_retries_due() -> None:
+    """Move tasks scheduled for later (retries with backoff) to now."""
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+
+
+def db_snapshot() -> dict[str, list[dict[str, Any]]]:
+    models = [*apps.get_app_config("members").get_models(), *apps.get_app_config("django_tasks_database").get_models()]
+    return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}

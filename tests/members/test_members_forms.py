@@ -1,0 +1,135 @@
+"""The Members page forms: every validation message of Invite User, Edit Role and the filters."""
+
+from __future__ import annotations
+
+import pytest
+
+from members.forms import EditRoleForm, InviteForm, MembersFilterForm, normalize_email_address
+from tests.factories import OrganizationFactory, ProjectFactory
+
+
+def invite_form(organization, **data) -> InviteForm:
+    return InviteForm({"role": "member", **data}, organization=organization)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Someone@EXAMPLE.Com ", "Someone@example.com"),
+        ("a@b.co", "a@b.co"),
+        ("no-at-sign", "no-at-sign"),
+    ],
+)
+def test_normalize_lower_cases_only_the_domain(raw, expected):
+    assert normalize_email_address(raw) == expected
+
+
+def test_addresses_may_be_separated_by_commas_spaces_semicolons_and_new_lines(organization):
+    form = invite_form(
+        organization, emails="a@example.com,b@example.com c@example.com\nd@example.com;\r\ne@example.com"
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["emails"] == [f"{c}@example.com" for c in "abcde"]
+
+
+def test_duplicates_are_collapsed_case_insensitively_and_reported(organization):
+    form = invite_form(organization, emails="Ann@Example.com ann@example.com ANN@example.COM bob@example.com")
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["emails"] == ["Ann@example.com", "bob@example.com"]
+    assert form.duplicates == ["ann@example.com", "ANN@example.com"]
+
+
+def test_each_malformed_address_gets_its_own_message(organization):
+    form = invite_form(organization, emails="ok@example.com, broken@, @nope.com, two@@example.com")
+    assert not form.is_valid()
+    assert form.errors["emails"] == [
+        "“broken@” is not a valid email address.",
+        "“@nope.com” is not a valid email address.",
+        "“two@@example.com” is not a valid email address.",
+    ]
+
+
+def test_an_overlong_address_is_malformed(organization):
+    address = "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "com"
+    form = invite_form(organization, emails=address)
+    assert not form.is_valid()
+    assert "is not a valid email address." in form.errors["emails"][0]
+
+
+@pytest.mark.parametrize("emails", ["", "   ", " , ;\n"])
+def test_no_address_at_all_is_refused(organization, emails):
+    form = invite_form(organization, emails=emails)
+    assert not form.is_valid()
+    assert form.errors["emails"] == ["Enter at least one email address."]
+
+
+def test_more_than_the_request_limit_is_refused(organization, settings):
+    settings.INVITATIONS_PER_REQUEST = 50
+    too_many = " ".join(f"p{n}@example.com" for n in range(51))
+    form = invite_form(organization, emails=too_many)
+    assert not form.is_valid()
+    assert form.errors["emails"] == ["You can invite at most 50 addresses at a time; you entered 51."]
+    assert invite_form(organization, emails=" ".join(f"p{n}@example.com" for n in range(50))).is_valid()
+
+
+def test_duplicates_do_not_count_towards_the_request_limit(organization, settings):
+    settings.INVITATIONS_PER_REQUEST = 2
+    assert invite_form(organization, emails="a@example.com A@example.com b@example.com").is_valid()
+
+
+def test_role_must_be_an_organization_role(organization):
+    form = invite_form(organization, emails="a@example.com", role="admin")
+    assert not form.is_valid()
+    assert "Select a valid choice." in form.errors["role"][0]
+
+
+def test_project_access_offers_each_project_of_the_organization_with_a_role(organization):
+    kept = ProjectFactory(organization=organization, name="Kept")
+    ProjectFactory(organization=organization, name="Untouched")
+    form = invite_form(organization, emails="a@example.com", **{f"project_{kept.pk}": "read_write"})
+    assert [f.label for f in form.project_fields()] == ["Kept", "Untouched"]
+    assert form.is_valid(), form.errors
+    assert form.project_roles() == {kept: "read_write"}
+
+
+def test_an_unknown_project_role_is_refused(organization):
+    project = ProjectFactory(organization=organization)
+    form = invite_form(organization, emails="a@example.com", **{f"project_{project.pk}": "superuser"})
+    assert not form.is_valid()
+    assert f"project_{project.pk}" in form.errors
+
+
+@pytest.mark.parametrize("forged", ["foreign", "missing"])
+def test_a_project_id_outside_the_organization_refuses_the_form(organization, forged):
+    key = f"project_{ProjectFactory(organization=OrganizationFactory()).pk}" if forged == "foreign" else "project_99999"
+    form = invite_form(organization, emails="a@example.com", **{key: "admin"})
+    assert not form.is_valid()
+    assert form.non_field_errors() == ["Project Access names a project that is not in this organization."]
+
+
+def test_edit_role_offers_both_organization_roles():
+    form = EditRoleForm()
+    assert [label for _value, label in form.fields["role"].choices] == ["Organization Owner", "Organization Member"]
+    assert not EditRoleForm({"role": "root"}).is_valid()
+    assert EditRoleForm({"role": "owner"}).is_valid()
+
+
+def test_filter_form_falls_back_to_defaults_for_bad_values():
+    assert MembersFilterForm().filters() == {"q": "", "role": "", "status": "", "sort": "name"}
+    assert MembersFilterForm({"q": " ann ", "role": "x", "status": "y", "sort": "z"}).filters() == {
+        "q": "ann",
+        "role": "",
+        "status": "",
+        "sort": "name",
+    }
+    assert MembersFilterForm({"q": " ann ", "role": "owner", "status": "expired", "sort": "-date"}).filters() == {
+        "q": "ann",
+        "role": "owner",
+        "status": "expired",
+        "sort": "-date",
+    }
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory()

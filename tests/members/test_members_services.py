@@ -1,0 +1,380 @@
+"""The Members page services: each rule, each refusal, the no-op cases, audit rows and queued emails."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.utils import timezone
+
+from members import services
+from members.exceptions import InvitationLimitError, InvitationNotPendingError, LastOwnerError, MembershipGoneError
+from members.models import Invitation, Membership, MembershipEvent, OutboundEmail, ProjectMembership
+from members.roles import OrgRole, ProjectRole
+from tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    ProjectFactory,
+    ProjectMembershipFactory,
+    UserFactory,
+)
+
+IP = "203.0.113.7"
+
+
+def events(action: str) -> list[MembershipEvent]:
+    return list(MembershipEvent.objects.filter(action=action).order_by("pk"))
+
+
+# --- invite_members ------------------------------------------------------------------------------
+
+
+def test_invite_creates_a_pending_invitation_with_expiry_event_and_email(organization, owner, settings):
+    settings.INVITATION_EXPIRY = 48
+    project = ProjectFactory(organization=organization, name="Production")
+    before = timezone.now()
+
+    result = services.invite_members(
+        organization,
+        actor=owner,
+        emails=["new@example.com"],
+        role=OrgRole.MEMBER,
+        project_roles={project: ProjectRole.READ_WRITE},
+        ip=IP,
+    )
+
+    [invitation] = result.invited
+    assert invitation.status == Invitation.Status.PENDING
+    assert invitation.invited_by == owner and invitation.role == OrgRole.MEMBER
+    assert invitation.expires_at - invitation.sent_at == timedelta(hours=48)
+    assert invitation.sent_at >= before
+    assert [(g.project, g.role) for g in invitation.project_grants.all()] == [(project, ProjectRole.READ_WRITE)]
+    [event] = events(MembershipEvent.Action.INVITED)
+    assert (event.actor, event.organization, event.target_email, event.new_role, event.ip_address) == (
+        owner,
+        organization,
+        "new@example.com",
+        OrgRole.MEMBER,
+        IP,
+    )
+    [email] = OutboundEmail.objects.all()
+    assert (email.kind, email.to_email, email.invitation) == (
+        OutboundEmail.Kind.INVITATION,
+        "new@example.com",
+        invitation,
+    )
+    assert email.context["nonce"] == invitation.nonce
+    assert email.context["projects"] == [{"project": "Production", "role": "Project Read-Write"}]
+    assert email.context["role_label"] == "Organization Member"
+
+
+def test_invite_invites_existing_users_exactly_like_new_addresses(organization, owner, stranger):
+    result = services.invite_members(
+        organization, actor=owner, emails=[stranger.email, "brand-new@example.com"], role=OrgRole.OWNER
+    )
+    assert sorted(i.email for i in result.invited) == ["brand-new@example.com", stranger.email]
+    assert not Membership.objects.filter(organization=organization, user=stranger).exists()
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.INVITATION).count() == 2
+
+
+def test_invite_skips_members_by_account_email_case_insensitively(organization, owner, member):
+    result = services.invite_members(organization, actor=owner, emails=["MEMBER@Example.com"], role=OrgRole.MEMBER)
+    assert result.invited == [] and result.already_members == ["MEMBER@Example.com"]
+    assert not Invitation.objects.exists() and not OutboundEmail.objects.exists()
+    assert not events(MembershipEvent.Action.INVITED)
+
+
+def test_invite_skips_members_by_any_verified_address_of_theirs(organization, owner, member):
+    EmailAddress.objects.create(user=member, email="max.second@example.com", verified=True, primary=False)
+    EmailAddress.objects.create(user=member, email="unverified@example.com", verified=False, primary=False)
+    result = services.invite_members(
+        organization, actor=owner, emails=["max.second@example.com", "unverified@example.com"], role=OrgRole.MEMBER
+    )
+    assert result.already_members == ["max.second@example.com"]
+    assert [i.email for i in result.invited] == ["unverified@example.com"]
+
+
+def test_invite_skips_addresses_with_a_pending_invitation_even_when_expired(organization, owner):
+    open_one = InvitationFactory(organization=organization, email="open@example.com")
+    expired = InvitationFactory(organization=organization, email="late@example.com", expired=True)
+    InvitationFactory(organization=organization, email="gone@example.com", revoked=True)
+
+    result = services.invite_members(
+        organization, actor=owner, emails=["Open@example.com", "late@example.com", "gone@example.com"], role="member"
+    )
+
+    assert result.already_invited == [open_one, expired]
+    assert [i.email for i in result.invited] == ["gone@example.com"]
+
+
+def test_invite_collapses_duplicates_case_insensitively(organization, owner):
+    result = services.invite_members(
+        organization, actor=owner, emails=["Dup@example.com", "dup@EXAMPLE.com", "dup@example.com"], role="member"
+    )
+    assert [i.email for i in result.invited] == ["Dup@example.com"]
+    assert Invitation.objects.count() == 1
+
+
+def test_invite_refuses_a_project_of_another_organization(organization, owner):
+    foreign = ProjectFactory()
+    with pytest.raises(ValueError):
+        services.invite_members(
+            organization, actor=owner, emails=["x@example.com"], role="member", project_roles={foreign: "read_only"}
+        )
+    assert not Invitation.objects.exists()
+
+
+def test_invite_over_the_organization_daily_limit_creates_nothing(organization, owner, settings):
+    settings.INVITATIONS_PER_ORGANIZATION_PER_DAY = 3
+    settings.INVITATIONS_PER_INVITER_PER_DAY = 100
+    services.invite_members(organization, actor=owner, emails=["a@example.com", "b@example.com"], role="member")
+
+    with pytest.raises(InvitationLimitError) as refused:
+        services.invite_members(organization, actor=owner, emails=["c@example.com", "d@example.com"], role="member")
+
+    assert "3 invitations a day" in refused.value.message and "1 left" in refused.value.message
+    assert Invitation.objects.count() == 2 and OutboundEmail.objects.count() == 2
+
+
+def test_invite_limit_counts_only_the_last_24_hours(organization, owner, settings):
+    settings.INVITATIONS_PER_ORGANIZATION_PER_DAY = 1
+    services.invite_members(organization, actor=owner, emails=["a@example.com"], role="member")
+    MembershipEvent.objects.update(created_at=timezone.now() - timedelta(hours=24, seconds=1))
+    result = services.invite_members(organization, actor=owner, emails=["b@example.com"], role="member")
+    assert len(result.invited) == 1
+
+
+def test_invite_over_the_inviter_daily_limit_counts_every_organization(organization, owner, settings):
+    settings.INVITATIONS_PER_ORGANIZATION_PER_DAY = 100
+    settings.INVITATIONS_PER_INVITER_PER_DAY = 2
+    second = OrganizationFactory(owner=owner)
+    services.invite_members(second, actor=owner, emails=["a@example.com", "b@example.com"], role="member")
+
+    with pytest.raises(InvitationLimitError) as refused:
+        services.invite_members(organization, actor=owner, emails=["c@example.com"], role="member")
+
+    assert "You can send 2 invitations a day" in refused.value.message
+    assert not Invitation.objects.filter(organization=organization).exists()
+
+
+def test_invite_that_only_skips_is_not_limited(organization, owner, member, settings):
+    settings.INVITATIONS_PER_ORGANIZATION_PER_DAY = 0
+    result = services.invite_members(organization, actor=owner, emails=[member.email], role="member")
+    assert result.already_members == [member.email]
+
+
+def test_rolled_back_invite_leaves_no_invitation_event_email_or_task(organization, owner):
+    from django_tasks_db.models import DBTaskResult
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.invite_members(organization, actor=owner, emails=["x@example.com"], role="member")
+        raise RuntimeError("the surrounding request failed")
+
+    assert not Invitation.objects.exists() and not MembershipEvent.objects.exists()
+    assert not OutboundEmail.objects.exists() and not DBTaskResult.objects.exists()
+
+
+# --- resend_invitation ---------------------------------------------------------------------------
+
+
+def test_resend_rotates_the_nonce_and_renews_the_expiry(organization, owner, settings):
+    invitation = InvitationFactory(organization=organization, expired=True, delivery_status="bounced")
+    old_nonce, old_expiry = invitation.nonce, invitation.expires_at
+
+    services.resend_invitation(invitation, actor=owner, ip=IP)
+
+    invitation.refresh_from_db()
+    assert invitation.nonce != old_nonce
+    assert invitation.expires_at > old_expiry and not invitation.is_expired()
+    assert invitation.expires_at - invitation.sent_at == timedelta(hours=settings.INVITATION_EXPIRY)
+    assert invitation.delivery_status == Invitation.Delivery.QUEUED
+    [event] = events(MembershipEvent.Action.INVITATION_RESENT)
+    assert (event.target_email, event.ip_address) == (invitation.email, IP)
+    [email] = OutboundEmail.objects.all()
+    assert email.context["nonce"] == invitation.nonce
+
+
+def test_resend_of_a_revoked_invitation_is_refused(organization, owner):
+    invitation = InvitationFactory(organization=organization, revoked=True)
+    with pytest.raises(InvitationNotPendingError):
+        services.resend_invitation(invitation, actor=owner)
+    assert not OutboundEmail.objects.exists() and not MembershipEvent.objects.exists()
+
+
+def test_resend_counts_towards_the_daily_limit(organization, owner, settings):
+    settings.INVITATIONS_PER_ORGANIZATION_PER_DAY = 1
+    services.invite_members(organization, actor=owner, emails=["a@example.com"], role="member")
+    invitation = Invitation.objects.get()
+    nonce = invitation.nonce
+    with pytest.raises(InvitationLimitError):
+        services.resend_invitation(invitation, actor=owner)
+    invitation.refresh_from_db()
+    assert invitation.nonce == nonce
+
+
+# --- revoke_invitation ---------------------------------------------------------------------------
+
+
+def test_revoke_marks_it_revoked_kills_the_link_and_tells_the_invitee(organization, owner):
+    invitation = InvitationFactory(organization=organization, email="bye@example.com", owner=True)
+    old_nonce = invitation.nonce
+
+    services.revoke_invitation(invitation, actor=owner, ip=IP)
+
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.REVOKED and invitation.nonce != old_nonce
+    [event] = events(MembershipEvent.Action.INVITATION_REVOKED)
+    assert (event.target_email, event.old_role, event.actor) == ("bye@example.com", OrgRole.OWNER, owner)
+    [email] = OutboundEmail.objects.all()
+    assert (email.kind, email.to_email) == (OutboundEmail.Kind.INVITATION_REVOKED, "bye@example.com")
+
+
+def test_revoking_twice_is_a_no_op(organization, owner):
+    invitation = InvitationFactory(organization=organization)
+    services.revoke_invitation(invitation, actor=owner)
+    services.revoke_invitation(invitation, actor=owner)
+    assert MembershipEvent.objects.count() == 1 and OutboundEmail.objects.count() == 1
+
+
+def test_revoking_an_accepted_invitation_is_refused(organization, owner):
+    invitation = InvitationFactory(organization=organization, accepted=True)
+    with pytest.raises(InvitationNotPendingError):
+        services.revoke_invitation(invitation, actor=owner)
+    assert not MembershipEvent.objects.exists() and not OutboundEmail.objects.exists()
+
+
+# --- change_member_role --------------------------------------------------------------------------
+
+
+def test_promoting_a_member_records_the_change_and_emails_them(organization, owner, member):
+    membership = Membership.objects.get(user=member)
+
+    services.change_member_role(membership, actor=owner, role=OrgRole.OWNER, ip=IP)
+
+    membership.refresh_from_db()
+    assert membership.role == OrgRole.OWNER
+    [event] = events(MembershipEvent.Action.ROLE_CHANGED)
+    assert (event.old_role, event.new_role, event.target_email, event.ip_address) == (
+        "member",
+        "owner",
+        member.email,
+        IP,
+    )
+    [email] = OutboundEmail.objects.all()
+    assert (email.kind, email.to_email) == (OutboundEmail.Kind.ROLE_CHANGED, member.email)
+    assert email.context["role_label"] == "Organization Owner"
+    assert email.context["old_role_label"] == "Organization Member"
+
+
+def test_setting_the_same_role_is_a_no_op(organization, owner, member):
+    membership = Membership.objects.get(user=member)
+    services.change_member_role(membership, actor=owner, role=OrgRole.MEMBER)
+    assert not MembershipEvent.objects.exists() and not OutboundEmail.objects.exists()
+
+
+def test_demoting_the_last_owner_is_refused(organization, owner):
+    membership = Membership.objects.get(user=owner)
+    with pytest.raises(LastOwnerError):
+        services.change_member_role(membership, actor=owner, role=OrgRole.MEMBER)
+    membership.refresh_from_db()
+    assert membership.role == OrgRole.OWNER
+    assert not MembershipEvent.objects.exists() and not OutboundEmail.objects.exists()
+
+
+def test_an_owner_may_demote_themselves_when_another_owner_remains(organization, owner):
+    MembershipFactory(organization=organization, owner=True)
+    membership = Membership.objects.get(user=owner)
+    services.change_member_role(membership, actor=owner, role=OrgRole.MEMBER)
+    membership.refresh_from_db()
+    assert membership.role == OrgRole.MEMBER
+
+
+def test_role_change_decides_on_the_current_role_not_a_stale_copy(organization, owner):
+    other = MembershipFactory(organization=organization, owner=True)
+    stale_owner = Membership.objects.get(user=owner)
+    services.change_member_role(other, actor=owner, role=OrgRole.MEMBER)
+    with pytest.raises(LastOwnerError):
+        services.change_member_role(stale_owner, actor=owner, role=OrgRole.MEMBER)
+
+
+def test_role_change_of_a_removed_member_is_refused(organization, owner, member):
+    membership = Membership.objects.get(user=member)
+    Membership.objects.filter(pk=membership.pk).delete()
+    with pytest.raises(MembershipGoneError):
+        services.change_member_role(membership, actor=owner, role=OrgRole.OWNER)
+
+
+def test_an_unknown_role_is_a_programming_error(organization, owner, member):
+    with pytest.raises(ValueError):
+        services.change_member_role(Membership.objects.get(user=member), actor=owner, role="admin")
+
+
+# --- remove_member -------------------------------------------------------------------------------
+
+
+def test_removing_a_member_deletes_their_access_in_this_organization_only(organization, owner, member):
+    here = ProjectFactory(organization=organization)
+    elsewhere_org = OrganizationFactory()
+    MembershipFactory(organization=elsewhere_org, user=member)
+    elsewhere = ProjectFactory(organization=elsewhere_org)
+    ProjectMembershipFactory(project=here, user=member)
+    ProjectMembershipFactory(project=elsewhere, user=member)
+
+    services.remove_member(Membership.objects.get(organization=organization, user=member), actor=owner, ip=IP)
+
+    assert not Membership.objects.filter(organization=organization, user=member).exists()
+    assert list(ProjectMembership.objects.filter(user=member).values_list("project", flat=True)) == [elsewhere.pk]
+    assert Membership.objects.filter(organization=elsewhere_org, user=member).exists()
+    [event] = events(MembershipEvent.Action.MEMBER_REMOVED)
+    assert (event.target_email, event.old_role, event.ip_address) == (member.email, OrgRole.MEMBER, IP)
+    [email] = OutboundEmail.objects.all()
+    assert (email.kind, email.to_email) == (OutboundEmail.Kind.REMOVED, member.email)
+
+
+def test_removing_a_user_revokes_the_pending_invitations_they_sent(organization, owner):
+    leaving = MembershipFactory(organization=organization, owner=True)
+    sent = InvitationFactory(organization=organization, invited_by=leaving.user, email="theirs@example.com")
+    accepted = InvitationFactory(organization=organization, invited_by=leaving.user, accepted=True)
+    mine = InvitationFactory(organization=organization, invited_by=owner)
+
+    revoked = services.remove_member(leaving, actor=owner)
+
+    assert revoked == [sent]
+    sent.refresh_from_db(), accepted.refresh_from_db(), mine.refresh_from_db()
+    assert sent.status == Invitation.Status.REVOKED
+    assert accepted.status == Invitation.Status.ACCEPTED and mine.status == Invitation.Status.PENDING
+    assert sorted(OutboundEmail.objects.values_list("kind", "to_email")) == [
+        (OutboundEmail.Kind.INVITATION_REVOKED, "theirs@example.com"),
+        (OutboundEmail.Kind.REMOVED, leaving.user.email),
+    ]
+    assert [e.target_email for e in events(MembershipEvent.Action.INVITATION_REVOKED)] == ["theirs@example.com"]
+
+
+def test_removing_the_last_owner_is_refused(organization, owner):
+    with pytest.raises(LastOwnerError):
+        services.remove_member(Membership.objects.get(user=owner), actor=owner)
+    assert Membership.objects.filter(user=owner).exists()
+    assert not MembershipEvent.objects.exists() and not OutboundEmail.objects.exists()
+
+
+def test_removing_an_owner_when_another_remains_is_allowed(organization, owner):
+    other = MembershipFactory(organization=organization, owner=True)
+    services.remove_member(other, actor=owner)
+    assert not Membership.objects.filter(pk=other.pk).exists()
+
+
+def test_removing_someone_already_removed_is_refused(organization, owner, member):
+    membership = Membership.objects.get(user=member)
+    services.remove_member(membership, actor=owner)
+    with pytest.raises(MembershipGoneError):
+        services.remove_member(membership, actor=owner)
+    assert OutboundEmail.objects.count() == 1
+
+
+def test_the_invitee_of_an_existing_user_is_not_confused_with_members(organization, owner):
+    user = UserFactory(email="someone@example.com")
+    result = services.invite_members(organization, actor=owner, emails=["someone@example.com"], role="member")
+    assert [i.email for i in result.invited] == [user.email]

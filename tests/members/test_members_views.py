@@ -1,0 +1,475 @@
+"""The Members page and its dialogs over HTTP: listing, search/filter/sort/pagination, the query
+budget, the dialogs with and without htmx, refusals, and what members (read-only) see."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from members.models import Invitation, Membership, MembershipEvent, OutboundEmail, User
+from members.roles import OrgRole, ProjectRole
+from tests.factories import (
+    InvitationFactory,
+    InvitationProjectFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    ProjectFactory,
+    ProjectMembershipFactory,
+    UserFactory,
+)
+from tests.members.members_helpers import db_snapshot
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def members_url(organization, **params) -> str:
+    url = reverse("members:members", args=[organization.slug])
+    if params:
+        from urllib.parse import urlencode
+
+        url += "?" + urlencode(params)
+    return url
+
+
+def row_emails(response) -> list[str]:
+    return [row.email for row in response.context["rows"]]
+
+
+# --- the page --------------------------------------------------------------------------------------
+
+
+def test_page_lists_members_and_open_invitations_with_their_details(owner_client, organization, owner, member):
+    project = ProjectFactory(organization=organization, name="Analytics")
+    ProjectMembershipFactory(project=project, user=member, role=ProjectRole.READ_WRITE)
+    pending = InvitationFactory(organization=organization, email="pending@example.com")
+    InvitationProjectFactory(invitation=pending, project=project, role=ProjectRole.ADMIN)
+    InvitationFactory(organization=organization, email="expired@example.com", expired=True)
+    InvitationFactory(organization=organization, email="bounced@example.com", delivery_status="bounced")
+    InvitationFactory(organization=organization, email="revoked@example.com", revoked=True)
+    InvitationFactory(organization=organization, email="accepted@example.com", accepted=True)
+
+    response = owner_client.get(members_url(organization))
+
+    assert response.status_code == 200
+    rows = {row.email: row for row in response.context["rows"]}
+    assert set(rows) == {owner.email, member.email, "pending@example.com", "expired@example.com", "bounced@example.com"}
+    assert rows[member.email].status_label == "Verified"
+    assert rows[member.email].projects == [("Analytics", "Project Read-Write")]
+    assert rows["pending@example.com"].status_label == "Pending"
+    assert rows["pending@example.com"].projects == [("Analytics", "Project Admin")]
+    assert rows["pending@example.com"].invited_by == owner
+    assert rows["expired@example.com"].status_label == "Expired"
+    assert rows["bounced@example.com"].delivery_problem == "Email bounced"
+    html = response.content.decode()
+    for text in ("Invite User", "Organization Role", "Actions", "Verified", "Pending", "Expired", "Email bounced"):
+        assert text in html
+    assert '<th scope="col"' in html and "Max Member" in html and "Analytics: Project Read-Write" in html
+
+
+def test_page_escapes_user_supplied_names(owner_client, organization):
+    MembershipFactory(organization=organization, user__name="<script>alert(1)</script>")
+    html = owner_client.get(members_url(organization)).content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_members_see_the_list_read_only(member_client, organization, owner, member):
+    invitation = InvitationFactory(organization=organization)
+    response = member_client.get(members_url(organization))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert set(row_emails(response)) == {owner.email, member.email, invitation.email}
+    assert "Invite User" not in html and "Actions" not in html and "Edit Role" not in html
+    assert reverse("members:invite", args=[organization.slug]) not in html
+    assert "dialogs.js" not in html
+
+
+def test_another_organizations_page_is_a_404(owner_client, other_owner):
+    other = Membership.objects.get(user=other_owner).organization
+    assert owner_client.get(members_url(other)).status_code == 404
+
+
+def test_search_matches_name_or_email_of_members_and_invitations(owner_client, organization):
+    MembershipFactory(organization=organization, user__name="Grace Hopper", user__email="gh@example.com")
+    MembershipFactory(organization=organization, user__name="Alan Turing", user__email="grace-fan@example.com")
+    InvitationFactory(organization=organization, email="grace.invited@example.com")
+    MembershipFactory(organization=organization, user__name="Nobody", user__email="nobody@example.com")
+
+    response = owner_client.get(members_url(organization, q="GRACE"))
+
+    assert sorted(row_emails(response)) == ["gh@example.com", "grace-fan@example.com", "grace.invited@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("verified", {"owner@example.com", "member@example.com"}),
+        ("pending", {"open@example.com"}),
+        ("expired", {"late@example.com"}),
+        ("", {"owner@example.com", "member@example.com", "open@example.com", "late@example.com"}),
+        ("bogus", {"owner@example.com", "member@example.com", "open@example.com", "late@example.com"}),
+    ],
+)
+def test_filter_by_status(owner_client, organization, member, status, expected):
+    InvitationFactory(organization=organization, email="open@example.com")
+    InvitationFactory(organization=organization, email="late@example.com", expired=True)
+    response = owner_client.get(members_url(organization, status=status))
+    assert response.status_code == 200
+    assert set(row_emails(response)) == expected
+
+
+def test_filter_by_role(owner_client, organization, member):
+    InvitationFactory(organization=organization, email="boss@example.com", owner=True)
+    InvitationFactory(organization=organization, email="staff@example.com")
+    response = owner_client.get(members_url(organization, role="owner"))
+    assert set(row_emails(response)) == {"owner@example.com", "boss@example.com"}
+
+
+def test_sort_by_name_role_and_date(owner_client, organization, owner):
+    now = timezone.now()
+    MembershipFactory(organization=organization, user__name="zed", user__email="z@example.com", created_at=now)
+    MembershipFactory(
+        organization=organization, user__name="Amy", user__email="amy@example.com", created_at=now - timedelta(days=9)
+    )
+    InvitationFactory(organization=organization, email="bob@example.com", sent_at=now - timedelta(days=1), owner=True)
+    Membership.objects.filter(user=owner).update(created_at=now - timedelta(days=30))
+
+    by_name = row_emails(owner_client.get(members_url(organization, sort="name")))
+    assert by_name == ["amy@example.com", "bob@example.com", "owner@example.com", "z@example.com"]  # Olivia Owner
+    assert row_emails(owner_client.get(members_url(organization, sort="-name"))) == by_name[::-1]
+    by_date = row_emails(owner_client.get(members_url(organization, sort="-date")))
+    assert by_date == ["z@example.com", "bob@example.com", "amy@example.com", "owner@example.com"]
+    by_role = row_emails(owner_client.get(members_url(organization, sort="-role")))
+    assert set(by_role[:2]) == {"bob@example.com", "owner@example.com"}
+
+
+def test_pages_hold_fifty_rows_and_link_to_the_next(owner_client, organization):
+    users = UserFactory.build_batch(60)
+    for n, user in enumerate(users):
+        user.email = f"person{n:03}@example.com"
+    User.objects.bulk_create(users)
+    Membership.objects.bulk_create(
+        Membership(organization=organization, user=user) for user in User.objects.filter(email__startswith="person")
+    )
+
+    first = owner_client.get(members_url(organization, sort="name"))
+    second = owner_client.get(members_url(organization, sort="name", page=2))
+
+    assert len(first.context["rows"]) == 50 and len(second.context["rows"]) == 11
+    assert not set(row_emails(first)) & set(row_emails(second))
+    assert "page=2" in first.content.decode() and "Page 1 of 2" in first.content.decode()
+
+
+def _bulk_members(organization, count: int, start: int = 0) -> None:
+    users = [User(email=f"bulk{n:05}@example.com", name=f"Bulk Person {n:05}") for n in range(start, start + count)]
+    User.objects.bulk_create(users)
+    created = User.objects.filter(email__in=[u.email for u in users])
+    Membership.objects.bulk_create(
+        Membership(organization=organization, user=user, invited_by=None) for user in created
+    )
+    project = organization.projects.first()
+    from members.models import ProjectMembership
+
+    ProjectMembership.objects.bulk_create(
+        ProjectMembership(project=project, user=user, role=ProjectRole.READ_ONLY) for user in created
+    )
+
+
+def test_page_queries_do_not_grow_with_the_organization(owner_client, organization, owner):
+    ProjectFactory(organization=organization, name="Main")
+    for n in range(3):
+        invitation = InvitationFactory(organization=organization, email=f"a-invitee{n}@example.com")
+        InvitationProjectFactory(invitation=invitation, project=organization.projects.first())
+    _bulk_members(organization, 10)
+    url = members_url(organization)
+
+    with CaptureQueriesContext(connection) as small:
+        response = owner_client.get(url)
+    assert response.status_code == 200 and len(response.context["rows"]) == 14
+
+    _bulk_members(organization, 990, start=10)
+    with CaptureQueriesContext(connection) as large:
+        response = owner_client.get(url)
+    assert response.status_code == 200 and len(response.context["rows"]) == 50
+    assert response.context["page"].paginator.count == 1004
+
+    assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+    assert len(large) <= 20, len(large)
+
+
+# --- dialogs without JavaScript ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "members:invite",
+        "members:member_edit_role",
+        "members:member_remove",
+        "members:invitation_resend",
+        "members:invitation_revoke",
+    ],
+)
+def test_each_dialog_is_a_full_page_with_a_csrf_protected_form(owner_client, organization, member, name):
+    invitation = InvitationFactory(organization=organization)
+    membership = Membership.objects.get(user=member)
+    kwargs = {"org_slug": organization.slug}
+    if name.startswith("members:member_"):
+        kwargs["membership_id"] = membership.pk
+    elif name.startswith("members:invitation_"):
+        kwargs["invitation_id"] = invitation.pk
+    before = db_snapshot()
+
+    response = owner_client.get(reverse(name, kwargs=kwargs))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html and 'method="post"' in html and "csrfmiddlewaretoken" in html
+    assert 'id="dialog-title"' in html
+    assert db_snapshot() == before
+
+
+def test_invite_page_shows_the_product_labels_and_note(owner_client, organization):
+    ProjectFactory(organization=organization, name="Production")
+    html = owner_client.get(reverse("members:invite", args=[organization.slug])).content.decode()
+    for label in ("New User(s)", "Organization Role", "Organization Owner", "Organization Member", "Invite"):
+        assert label in html
+    assert "Project Access" in html and "(Optional)" in html and "Production" in html
+    assert "read-only permissions on the organization, including organization settings and billing" in html
+
+
+def test_invite_post_invites_and_redirects_with_a_flash_message(owner_client, organization, member):
+    InvitationFactory(organization=organization, email="already@example.com")
+    project = ProjectFactory(organization=organization)
+
+    response = owner_client.post(
+        reverse("members:invite", args=[organization.slug]),
+        {
+            "emails": "new1@example.com, NEW1@example.com\nnew2@Example.COM member@example.com already@example.com",
+            "role": "member",
+            f"project_{project.pk}": "read_only",
+        },
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == members_url(organization)
+    assert sorted(Invitation.objects.filter(status="pending").values_list("email", flat=True)) == [
+        "already@example.com",
+        "new1@example.com",
+        "new2@example.com",
+    ]
+    html = response.content.decode()
+    assert "2 invitations sent" in html
+    assert "member@example.com is already a member" in html
+    assert "already@example.com already has a pending invitation" in html and "Resend invitation" in html
+    assert "NEW1@example.com was listed more than once" in html
+
+
+def test_invite_with_a_malformed_address_creates_nothing_and_lists_each(owner_client, organization):
+    response = owner_client.post(
+        reverse("members:invite", args=[organization.slug]),
+        {"emails": "good@example.com, bad@, also bad", "role": "member"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "“bad@” is not a valid email address." in html
+    assert "“also” is not a valid email address." in html and "“bad” is not a valid email address." in html
+    assert not Invitation.objects.exists() and not OutboundEmail.objects.exists()
+
+
+def test_invite_over_the_daily_limit_is_a_clear_message_not_a_500(owner_client, organization, settings):
+    settings.INVITATIONS_PER_ORGANIZATION_PER_DAY = 1
+    response = owner_client.post(
+        reverse("members:invite", args=[organization.slug]), {"emails": "a@example.com b@example.com", "role": "member"}
+    )
+    assert response.status_code == 200
+    assert "This organization can send 1 invitations a day" in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_invite_with_a_forged_project_of_another_organization_creates_nothing(owner_client, organization):
+    foreign = ProjectFactory(organization=OrganizationFactory())
+    response = owner_client.post(
+        reverse("members:invite", args=[organization.slug]),
+        {"emails": "x@example.com", "role": "member", f"project_{foreign.pk}": "admin"},
+    )
+    assert response.status_code == 200
+    assert "not in this organization" in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_edit_role_saves_and_redirects(owner_client, organization, member):
+    membership = Membership.objects.get(user=member)
+    response = owner_client.post(
+        reverse("members:member_edit_role", args=[organization.slug, membership.pk]), {"role": "owner"}, follow=True
+    )
+    membership.refresh_from_db()
+    assert membership.role == OrgRole.OWNER
+    assert "Max Member is now Organization Owner." in response.content.decode()
+
+
+def test_edit_role_of_the_last_owner_shows_the_refusal_inside_the_dialog(owner_client, organization, owner):
+    membership = Membership.objects.get(user=owner)
+    response = owner_client.post(
+        reverse("members:member_edit_role", args=[organization.slug, membership.pk]), {"role": "member"}, **HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert "at least one Organization Owner" in html
+    membership.refresh_from_db()
+    assert membership.role == OrgRole.OWNER and not OutboundEmail.objects.exists()
+
+
+def test_leave_removes_the_member(owner_client, organization, member):
+    membership = Membership.objects.get(user=member)
+    response = owner_client.post(reverse("members:member_remove", args=[organization.slug, membership.pk]))
+    assert response.status_code == 302 and response["Location"] == members_url(organization)
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_removing_the_last_owner_is_refused_with_a_message(owner_client, organization, owner):
+    membership = Membership.objects.get(user=owner)
+    response = owner_client.post(reverse("members:member_remove", args=[organization.slug, membership.pk]))
+    assert response.status_code == 200 and "at least one Organization Owner" in response.content.decode()
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_an_owner_removing_themselves_goes_home(owner_client, organization, owner):
+    MembershipFactory(organization=organization, owner=True)
+    membership = Membership.objects.get(user=owner)
+    response = owner_client.post(reverse("members:member_remove", args=[organization.slug, membership.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("members:home")
+
+
+def test_revoke_and_resend_redirect_with_messages(owner_client, organization):
+    invitation = InvitationFactory(organization=organization, email="inv@example.com")
+    resend = owner_client.post(
+        reverse("members:invitation_resend", args=[organization.slug, invitation.pk]), follow=True
+    )
+    assert "Invitation sent again to inv@example.com." in resend.content.decode()
+    revoke = owner_client.post(
+        reverse("members:invitation_revoke", args=[organization.slug, invitation.pk]), follow=True
+    )
+    assert "Invitation to inv@example.com revoked." in revoke.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.REVOKED
+
+
+def test_revoked_or_accepted_invitations_have_no_dialogs(owner_client, organization):
+    for invitation in (
+        InvitationFactory(organization=organization, revoked=True),
+        InvitationFactory(organization=organization, accepted=True),
+    ):
+        for name in ("members:invitation_resend", "members:invitation_revoke"):
+            assert owner_client.get(reverse(name, args=[organization.slug, invitation.pk])).status_code == 404
+            assert owner_client.post(reverse(name, args=[organization.slug, invitation.pk])).status_code == 404
+
+
+def test_ids_from_another_organization_are_404s(owner_client, organization, other_owner):
+    other_org = Membership.objects.get(user=other_owner).organization
+    foreign_membership = Membership.objects.get(user=other_owner)
+    foreign_invitation = InvitationFactory(organization=other_org)
+    before = db_snapshot()
+    for name, obj in (
+        ("members:member_edit_role", foreign_membership),
+        ("members:member_remove", foreign_membership),
+        ("members:invitation_resend", foreign_invitation),
+        ("members:invitation_revoke", foreign_invitation),
+    ):
+        url = reverse(name, args=[organization.slug, obj.pk])
+        assert owner_client.get(url).status_code == 404
+        assert owner_client.post(url, {"role": "member"}).status_code == 404
+    assert db_snapshot() == before
+
+
+def test_posts_need_a_csrf_token(organization, owner, member):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    membership = Membership.objects.get(user=member)
+    before = db_snapshot()
+    response = client.post(reverse("members:member_remove", args=[organization.slug, membership.pk]))
+    assert response.status_code == 403
+    assert db_snapshot() == before
+
+
+def test_get_is_not_allowed_to_change_anything_even_with_query_parameters(owner_client, organization, member):
+    membership = Membership.objects.get(user=member)
+    before = db_snapshot()
+    owner_client.get(reverse("members:member_edit_role", args=[organization.slug, membership.pk]), {"role": "owner"})
+    owner_client.get(reverse("members:invite", args=[organization.slug]), {"emails": "x@example.com", "role": "member"})
+    assert db_snapshot() == before
+
+
+# --- dialogs with htmx ---------------------------------------------------------------------------
+
+
+def test_htmx_get_renders_only_the_dialog_partial(owner_client, organization):
+    response = owner_client.get(reverse("members:invite", args=[organization.slug]), **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html and "<form" in html and 'id="dialog-title"' in html
+    assert 'hx-post="' in html and 'hx-target="#member-dialog"' in html
+
+
+def test_htmx_errors_render_inside_the_dialog(owner_client, organization):
+    response = owner_client.post(
+        reverse("members:invite", args=[organization.slug]), {"emails": "nope", "role": "member"}, **HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert "“nope” is not a valid email address." in html and 'aria-invalid="true"' in html
+
+
+def test_htmx_success_redirects_the_page_with_hx_redirect(owner_client, organization):
+    response = owner_client.post(
+        reverse("members:invite", args=[organization.slug]), {"emails": "ok@example.com", "role": "member"}, **HTMX
+    )
+    assert response["HX-Redirect"] == members_url(organization)
+    assert Invitation.objects.filter(email="ok@example.com").exists()
+
+
+def test_members_page_wires_the_dialog_for_owners(owner_client, organization, member):
+    html = owner_client.get(members_url(organization)).content.decode()
+    assert '<dialog id="member-dialog"' in html and "js/dialogs.js" in html
+    assert 'class="menu menu--end row-menu"' in html and "Leave" in html and "Edit Role" in html
+    assert "<script>" not in html and "style=" not in html and "onclick" not in html
+
+
+def test_every_action_writes_one_audit_row_with_the_client_ip(owner_client, organization, member):
+    invitation = InvitationFactory(organization=organization)
+    membership = Membership.objects.get(user=member)
+    slug = organization.slug
+    owner_client.post(reverse("members:invite", args=[slug]), {"emails": "n@example.com", "role": "member"})
+    owner_client.post(reverse("members:invitation_resend", args=[slug, invitation.pk]))
+    owner_client.post(reverse("members:invitation_revoke", args=[slug, invitation.pk]))
+    owner_client.post(reverse("members:member_edit_role", args=[slug, membership.pk]), {"role": "owner"})
+    owner_client.post(reverse("members:member_remove", args=[slug, membership.pk]))
+    actions = list(MembershipEvent.objects.order_by("pk").values_list("action", "ip_address"))
+    assert actions == [
+        ("invited", "127.0.0.1"),
+        ("invitation_resent", "127.0.0.1"),
+        ("invitation_revoked", "127.0.0.1"),
+        ("role_changed", "127.0.0.1"),
+        ("member_removed", "127.0.0.1"),
+    ]
+
+
+@pytest.mark.parametrize(("offset", "status"), [(timedelta(0), "pending"), (timedelta(seconds=1), "expired")])
+def test_an_invitation_is_expired_only_after_its_expiry(organization, offset, status):
+    from unittest import mock
+
+    from members.selectors import member_rows
+
+    invitation = InvitationFactory(organization=organization)
+    with mock.patch("members.selectors.timezone.now", return_value=invitation.expires_at + offset):
+        [row] = member_rows(organization, q=invitation.email)
+        filtered = {name: list(member_rows(organization, status=name)) for name in ("pending", "expired")}
+    assert row["row_status"] == status
+    assert [r["row_email"] for r in filtered[status]] == [invitation.email]
+    assert filtered["expired" if status == "pending" else "pending"] == []
