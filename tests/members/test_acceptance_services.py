@@ -1,0 +1,424 @@
+"""accept_invitation / decline_invitation, and the races that must hold on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.db import close_old_connections, connection, transaction
+
+from members import services
+from members.acceptance import same_email
+from members.exceptions import (
+    InvitationAlreadyUsed,
+    InvitationDeclined,
+    InvitationExpired,
+    InvitationRevoked,
+    InvitationSuperseded,
+    InvitationWrongAccount,
+)
+from members.models import Invitation, Membership, MembershipEvent, OutboundEmail, ProjectMembership, new_nonce
+from members.roles import OrgRole, ProjectRole
+from members.tokens import invitation_token_generator
+from tests.conftest import requires_postgres
+from tests.factories import InvitationFactory, InvitationProjectFactory, MembershipFactory, ProjectFactory, UserFactory
+from tests.members.acceptance_helpers import run_tasks
+from tests.members.members_helpers import db_snapshot
+
+DOTLESS_I = "\N{LATIN SMALL LETTER DOTLESS I}"
+KELVIN = "\N{KELVIN SIGN}"
+
+
+@pytest.fixture
+def invitation(organization):
+    invitation = InvitationFactory(organization=organization, email="invitee@example.com", role=OrgRole.MEMBER)
+    InvitationProjectFactory(
+        invitation=invitation, project=ProjectFactory(organization=organization, name="Production"), role="read_write"
+    )
+    InvitationProjectFactory(
+        invitation=invitation, project=ProjectFactory(organization=organization, name="Analytics"), role="read_only"
+    )
+    return invitation
+
+
+@pytest.fixture
+def invitee(db):
+    return UserFactory(email="invitee@example.com", name="Ivy Invitee")
+
+
+def assert_refused(call, error, *, before):
+    with pytest.raises(error):
+        call()
+    assert db_snapshot() == before, "a refusal must change nothing"
+    assert mail.outbox == []
+
+
+# --- accepting ---------------------------------------------------------------------------------
+
+
+def test_accepting_joins_with_the_invited_role_and_project_access(invitation, invitee, owner, organization):
+    result = services.accept_invitation(invitation, actor=invitee, ip="203.0.113.9")
+
+    assert result.joined
+    membership = Membership.objects.get(organization=organization, user=invitee)
+    assert (membership.role, membership.invited_by) == (OrgRole.MEMBER, owner)
+    grants = dict(ProjectMembership.objects.filter(user=invitee).values_list("project__name", "role"))
+    assert grants == {"Production": ProjectRole.READ_WRITE, "Analytics": ProjectRole.READ_ONLY}
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.ACCEPTED
+    assert invitation.accepted_by == invitee and invitation.responded_at is not None
+    event = MembershipEvent.objects.get(action=MembershipEvent.Action.INVITATION_ACCEPTED)
+    assert (event.actor, event.target_email, event.new_role, event.ip_address) == (
+        invitee,
+        "invitee@example.com",
+        OrgRole.MEMBER,
+        "203.0.113.9",
+    )
+
+
+def test_an_owner_invitation_makes_an_owner(organization, invitee):
+    invitation = InvitationFactory(organization=organization, email=invitee.email, owner=True)
+
+    services.accept_invitation(invitation, actor=invitee)
+
+    assert Membership.objects.get(organization=organization, user=invitee).role == OrgRole.OWNER
+
+
+def test_the_inviter_receives_the_joined_email_once_the_worker_runs(invitation, invitee, owner):
+    services.accept_invitation(invitation, actor=invitee)
+    outbound = OutboundEmail.objects.get(kind=OutboundEmail.Kind.INVITATION_ACCEPTED)
+    assert outbound.to_email == owner.email
+    assert mail.outbox == []
+
+    run_tasks()
+
+    [message] = mail.outbox
+    assert message.to == [owner.email]
+    assert message.subject == "Ivy Invitee joined Acme Corp"
+    assert "Analytics (Project Read-Only), Production (Project Read-Write)" in message.body
+    assert "https://console.example.test/o/acme/members/" in message.body
+    assert "token" not in str(outbound.context).lower()
+    outbound.refresh_from_db()
+    assert outbound.status == OutboundEmail.Status.SENT
+
+
+def test_names_are_escaped_in_the_joined_email(organization, owner):
+    owner.name = "<b>Olivia</b>"
+    owner.save()
+    invitee = UserFactory(email="x@example.com", name="<script>alert(1)</script>")
+    invitation = InvitationFactory(organization=organization, email=invitee.email)
+
+    services.accept_invitation(invitation, actor=invitee)
+    run_tasks()
+
+    html = mail.outbox[0].alternatives[0].content
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>Olivia</b>" not in html and "&lt;b&gt;Olivia&lt;/b&gt;" in html
+
+
+def test_an_inviter_who_left_the_organization_is_not_emailed(invitation, invitee, organization):
+    other_owner = MembershipFactory(organization=organization, owner=True).user
+    inviter = invitation.invited_by
+    services.leave_organization(organization, actor=inviter)
+    assert other_owner != inviter
+
+    services.accept_invitation(invitation, actor=invitee)
+
+    assert Membership.objects.filter(organization=organization, user=invitee).exists()
+    assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.INVITATION_ACCEPTED).exists()
+
+
+def test_the_invited_address_matches_case_insensitively(invitation):
+    user = UserFactory(email="Invitee@EXAMPLE.com")
+
+    services.accept_invitation(invitation, actor=user)
+
+    assert Membership.objects.filter(organization=invitation.organization, user=user).exists()
+
+
+def test_a_secondary_verified_address_counts(invitation):
+    user = UserFactory(email="primary@example.com")
+    EmailAddress.objects.create(user=user, email="invitee@example.com", verified=True, primary=False)
+
+    assert services.accept_invitation(invitation, actor=user).joined
+
+
+@pytest.mark.parametrize(
+    ("held", "invited"),
+    [
+        (f"m{DOTLESS_I}ke@example.com", "mike@example.com"),
+        ("mike@example.com", f"m{DOTLESS_I}ke@example.com"),
+        (f"{KELVIN}ate@example.com", "kate@example.com"),
+        ("strasse@example.com", "stra\N{LATIN SMALL LETTER SHARP S}e@example.com"),
+        ("invitee@example.co", "invitee@example.com"),
+    ],
+)
+def test_a_look_alike_address_is_another_account(organization, held, invited):
+    invitation = InvitationFactory(organization=organization, email=invited)
+    impostor = UserFactory(email=held)
+    before = db_snapshot()
+
+    assert not same_email(held, invited)
+    assert_refused(
+        lambda: services.accept_invitation(invitation, actor=impostor), InvitationWrongAccount, before=before
+    )
+
+
+def test_case_folding_still_matches_genuine_case_differences():
+    assert same_email("MIKE@Example.COM", "mike@example.com")
+    assert same_email(
+        "\N{LATIN CAPITAL LETTER E WITH ACUTE}lise@example.com", "\N{LATIN SMALL LETTER E WITH ACUTE}lise@example.com"
+    )
+    assert not same_email(f"M{DOTLESS_I}KE@example.com", "mike@example.com")
+
+
+def test_an_unverified_address_is_not_enough(invitation):
+    user = UserFactory(email="invitee@example.com", verified=False)
+    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+    before = db_snapshot()
+
+    assert_refused(lambda: services.accept_invitation(invitation, actor=user), InvitationWrongAccount, before=before)
+
+
+def test_someone_else_cannot_accept(invitation, stranger):
+    before = db_snapshot()
+
+    assert_refused(
+        lambda: services.accept_invitation(invitation, actor=stranger), InvitationWrongAccount, before=before
+    )
+
+
+def test_an_existing_member_keeps_their_role_and_the_invitation_closes(organization, member):
+    invitation = InvitationFactory(organization=organization, email=member.email, owner=True)
+
+    result = services.accept_invitation(invitation, actor=member)
+
+    assert not result.joined
+    assert Membership.objects.get(organization=organization, user=member).role == OrgRole.MEMBER
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.ACCEPTED
+    assert not OutboundEmail.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("trait", "error"),
+    [("accepted", InvitationAlreadyUsed), ("revoked", InvitationRevoked)],
+)
+def test_a_closed_invitation_cannot_be_accepted(organization, invitee, trait, error):
+    invitation = InvitationFactory(organization=organization, email=invitee.email, **{trait: True})
+    before = db_snapshot()
+
+    assert_refused(lambda: services.accept_invitation(invitation, actor=invitee), error, before=before)
+
+
+def test_a_declined_invitation_cannot_be_accepted(organization, invitee):
+    invitation = InvitationFactory(organization=organization, email=invitee.email, status=Invitation.Status.DECLINED)
+    before = db_snapshot()
+
+    assert_refused(lambda: services.accept_invitation(invitation, actor=invitee), InvitationDeclined, before=before)
+
+
+def test_an_invitation_resent_since_the_link_was_checked_is_refused(invitation, invitee):
+    checked = Invitation.objects.get(pk=invitation.pk)
+    Invitation.objects.filter(pk=invitation.pk).update(nonce=new_nonce())
+    before = db_snapshot()
+
+    assert_refused(lambda: services.accept_invitation(checked, actor=invitee), InvitationSuperseded, before=before)
+
+
+def test_accepting_at_the_expiry_limit_works_and_a_second_later_does_not(organization, invitee, monkeypatch):
+    invitation = InvitationFactory(organization=organization, email=invitee.email)
+    late = InvitationFactory(organization=organization, email="late@example.com")
+    late_user = UserFactory(email="late@example.com")
+
+    monkeypatch.setattr(invitation_token_generator, "_now", lambda: invitation.expires_at)
+    assert services.accept_invitation(invitation, actor=invitee).joined
+
+    monkeypatch.setattr(invitation_token_generator, "_now", lambda: late.expires_at + timedelta(seconds=1))
+    before = db_snapshot()
+    assert_refused(lambda: services.accept_invitation(late, actor=late_user), InvitationExpired, before=before)
+
+
+def test_an_expired_factory_invitation_is_refused(organization, invitee):
+    invitation = InvitationFactory(organization=organization, email=invitee.email, expired=True)
+    before = db_snapshot()
+
+    assert_refused(lambda: services.accept_invitation(invitation, actor=invitee), InvitationExpired, before=before)
+
+
+# --- declining ---------------------------------------------------------------------------------
+
+
+def test_declining_closes_the_invitation_records_it_and_tells_the_inviter(invitation, owner):
+    services.decline_invitation(invitation, actor=None, ip="198.51.100.1")
+
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.DECLINED and invitation.responded_at is not None
+    event = MembershipEvent.objects.get(action=MembershipEvent.Action.INVITATION_DECLINED)
+    assert (event.actor, event.target_email, event.ip_address) == (None, "invitee@example.com", "198.51.100.1")
+    assert not Membership.objects.filter(user__email="invitee@example.com").exists()
+    run_tasks()
+    [message] = mail.outbox
+    assert message.to == [owner.email]
+    assert message.subject == "invitee@example.com declined your invitation to Acme Corp"
+
+
+def test_the_invitee_signed_in_can_decline(invitation, invitee):
+    services.decline_invitation(invitation, actor=invitee)
+
+    assert MembershipEvent.objects.get(action=MembershipEvent.Action.INVITATION_DECLINED).actor == invitee
+
+
+def test_another_account_cannot_decline(invitation, stranger):
+    before = db_snapshot()
+
+    assert_refused(
+        lambda: services.decline_invitation(invitation, actor=stranger), InvitationWrongAccount, before=before
+    )
+
+
+def test_a_revoked_invitation_cannot_be_declined(organization):
+    invitation = InvitationFactory(organization=organization, revoked=True)
+    before = db_snapshot()
+
+    assert_refused(lambda: services.decline_invitation(invitation, actor=None), InvitationRevoked, before=before)
+
+
+# --- races (PostgreSQL) ------------------------------------------------------------------------
+
+
+def _in_thread(target, results: list, barrier: threading.Barrier | None = None):
+    def run():
+        try:
+            if barrier is not None:
+                barrier.wait(timeout=10)
+            results.append(target())
+        except Exception as error:  # collected and asserted on by the test
+            results.append(error)
+        finally:
+            connection.close()
+
+    return threading.Thread(target=run)
+
+
+def _fresh(invitation: Invitation) -> Invitation:
+    return Invitation.objects.get(pk=invitation.pk)
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_link_accepted_twice_at_once_makes_one_membership(organization):
+    for round_ in range(5):
+        invitation = InvitationFactory(organization=organization, email=f"racer{round_}@example.com")
+        user = UserFactory(email=invitation.email)
+        barrier, results = threading.Barrier(2), []
+        threads = [
+            _in_thread(lambda i=invitation, u=user: services.accept_invitation(_fresh(i), actor=u), results, barrier)
+            for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+        assert sorted(type(r).__name__ for r in results) == ["AcceptResult", "InvitationAlreadyUsed"], results
+        assert Membership.objects.filter(organization=organization, user=user).count() == 1
+        assert (
+            OutboundEmail.objects.filter(kind=OutboundEmail.Kind.INVITATION_ACCEPTED, invitation=invitation).count()
+            == 1
+        )
+        assert MembershipEvent.objects.filter(action="invitation_accepted", target_email=user.email).count() == 1
+    close_old_connections()
+
+
+def _holding_the_lock(action, *, locked: threading.Event, hold: float = 0.5):
+    """Run ``action`` in a transaction that stays open ``hold`` seconds after it, keeping its row locks."""
+
+    def run():
+        with transaction.atomic():
+            result = action()
+            locked.set()
+            time.sleep(hold)
+        return result
+
+    return run
+
+
+def _after(event: threading.Event, action):
+    def run():
+        assert event.wait(timeout=10)
+        return action()
+
+    return run
+
+
+def _revoke(invitation: Invitation, actor):
+    return services.revoke_invitation(_fresh(invitation), actor=actor)
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_accept_waiting_on_a_revoke_makes_no_membership(organization, owner):
+    invitation = InvitationFactory(organization=organization, email="racer@example.com")
+    user = UserFactory(email=invitation.email)
+    checked = _fresh(invitation)  # the accept checked the link before the revoke happened
+    locked, results = threading.Event(), []
+    revoke = _in_thread(_holding_the_lock(lambda: _revoke(invitation, owner), locked=locked), results)
+    accept = _in_thread(_after(locked, lambda: services.accept_invitation(checked, actor=user)), results)
+
+    revoke.start()
+    accept.start()
+    revoke.join(timeout=30)
+    accept.join(timeout=30)
+
+    assert [type(r).__name__ for r in results] == ["Invitation", "InvitationRevoked"], results
+    assert not Membership.objects.filter(organization=organization, user=user).exists()
+    assert not ProjectMembership.objects.filter(user=user).exists()
+    assert _fresh(invitation).status == Invitation.Status.REVOKED
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_revoke_waiting_on_an_accept_leaves_the_member_in(organization, owner):
+    invitation = InvitationFactory(organization=organization, email="racer@example.com")
+    user = UserFactory(email=invitation.email)
+    locked, results = threading.Event(), []
+    accept = _in_thread(
+        _holding_the_lock(lambda: services.accept_invitation(_fresh(invitation), actor=user), locked=locked), results
+    )
+    revoke = _in_thread(_after(locked, lambda: _revoke(invitation, owner)), results)
+
+    accept.start()
+    revoke.start()
+    accept.join(timeout=30)
+    revoke.join(timeout=30)
+
+    assert sorted(type(r).__name__ for r in results) == ["AcceptResult", "InvitationNotPendingError"], results
+    assert Membership.objects.filter(organization=organization, user=user).exists()
+    assert _fresh(invitation).status == Invitation.Status.ACCEPTED
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_accept_racing_revoke_never_leaves_a_membership_after_the_revoke(organization, owner):
+    for round_ in range(5):
+        invitation = InvitationFactory(organization=organization, email=f"racer{round_}@example.com")
+        user = UserFactory(email=invitation.email)
+        checked = _fresh(invitation)
+        barrier, results = threading.Barrier(2), []
+        threads = [
+            _in_thread(lambda c=checked, u=user: services.accept_invitation(c, actor=u), results, barrier),
+            _in_thread(lambda i=invitation: _revoke(i, owner), results, barrier),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+        status = _fresh(invitation).status
+        joined = Membership.objects.filter(organization=organization, user=user).exists()
+        assert (status, joined) in {(Invitation.Status.ACCEPTED, True), (Invitation.Status.REVOKED, False)}, results
