@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BASE_PYTHON ?= $(shell (command -v pyenv >/dev/null && pyenv which python 2>/dev/null) || command -v python3.13 || command -v python3.12 || command -v python3)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format clean
+.PHONY: run test install lint format clean serve worker smoke-prod
 
 $(PY):
 	@$(BASE_PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "OrgConsole needs Python 3.12 or newer; set BASE_PYTHON=/path/to/python3.12")'
@@ -31,6 +31,21 @@ run: install
 
 test: install
 	$(PY) -m pytest
+
+# Production processes: settings from the environment (SECRET_KEY, SITE_URL, ALLOWED_HOSTS, DATABASE_URL, ...).
+PROD := DJANGO_SETTINGS_MODULE=orgconsole.settings.production
+
+serve: install
+	$(PROD) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PROD) $(PY) manage.py migrate --noinput
+	$(PROD) exec $(VENV)/bin/gunicorn -c orgconsole/gunicorn.conf.py orgconsole.wsgi
+
+worker: install
+	$(PROD) exec $(PY) manage.py run_worker
+
+# gunicorn + one worker on a throwaway PostgreSQL database: one invite over HTTP, delivered by the worker.
+smoke-prod: install
+	$(PY) tests/smoke/prod_smoke.py
 
 lint: install
 	$(VENV)/bin/ruff check .

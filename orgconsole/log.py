@@ -16,7 +16,6 @@ from pythonjsonlogger.json import JsonFormatter
 
 @dataclass
 class RequestContext:
-    request_id: str
     request: HttpRequest
 
 
@@ -44,15 +43,20 @@ class RequestContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         context = current.get()
-        record.request_id = context.request_id if context else None
-        record.user_id = _user_id(context.request) if context else None
-        organization = getattr(context.request, "organization", None) if context else None
-        record.org = getattr(organization, "slug", None)
-        if context is not None:
-            path, route = context.request.path, safe_path(context.request)
+        # django.request logs 4xx/5xx after the middleware has returned, but attaches the request.
+        request = context.request if context else getattr(record, "request", None)
+        if not isinstance(request, HttpRequest):
+            request = None
+        record.request_id = getattr(request, "request_id", None)
+        if getattr(record, "user_id", None) is None:
+            record.user_id = _user_id(request) if request else None
+        if getattr(record, "org", None) is None:
+            record.org = getattr(getattr(request, "organization", None), "slug", None)
+        if request is not None:
+            path, route = request.path, safe_path(request)
             message = record.getMessage()
             if path != route and path in message:
-                # django.request's "Not Found: /path" would otherwise write a tokenized path.
+                # "Not Found: /invitations/<token>/" would otherwise write the token.
                 record.msg, record.args = message.replace(path, route), ()
         return True
 
@@ -62,6 +66,8 @@ class JsonLogFormatter(JsonFormatter):
     path)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("fmt", "%(levelname)s %(name)s %(message)s")
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
         kwargs.setdefault("reserved_attrs", [*RESERVED_ATTRS, "request", "server_time"])
         kwargs.setdefault("timestamp", True)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

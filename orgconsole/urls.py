@@ -10,8 +10,11 @@ admin.site.site_header = "OrgConsole administration"
 admin.site.site_title = "OrgConsole admin"
 
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # ESP tracking webhooks (delivered/bounced/rejected), authenticated by ANYMAIL["WEBHOOK_SECRET"].
+    path("anymail/", include("anymail.urls")),
     path("", include("members.urls")),
 ]
 

@@ -34,15 +34,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "orgconsole.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that can refuse a request (a forged Host is refused in CommonMiddleware), so
+    # every response carries the CSP and X-Frame-Options, error responses included.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
@@ -118,6 +121,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[OrgConsole] "
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+# While an invitation is open in the session, signup offers only the invited address.
+ACCOUNT_FORMS = {"signup": "members.adapters.InvitationSignupForm"}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -163,6 +168,10 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: htmx takes the token from <body hx-headers>.
+CSRF_COOKIE_HTTPONLY = True
+# Load balancers probe /healthz over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Invitations (hours until a link expires; daily sending limits).
 INVITATION_EXPIRY = int(env("INVITATION_EXPIRY", "48"))
@@ -170,11 +179,25 @@ INVITATIONS_PER_ORGANIZATION_PER_DAY = int(env("INVITATIONS_PER_ORGANIZATION_PER
 INVITATIONS_PER_INVITER_PER_DAY = int(env("INVITATIONS_PER_INVITER_PER_DAY", "50"))
 INVITATIONS_PER_REQUEST = 50
 
+# A queued email with no pending delivery task this long after it was due (a worker died while
+# sending it) is queued again by the worker's sweep (`manage.py run_worker` / `requeue_emails`).
+EMAIL_REQUEUE_AFTER_SECONDS = int(env("EMAIL_REQUEUE_AFTER_SECONDS", "300"))
+
+LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "filters": {"request_context": {"()": "orgconsole.log.RequestContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "orgconsole.log.JsonLogFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_context"], "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # One line per request (route pattern, status, duration); runserver already prints its own in development.
+    "loggers": {"orgconsole.request": {"level": env("ACCESS_LOG_LEVEL", "WARNING")}},
 }
 
 
