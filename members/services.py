@@ -572,6 +572,18 @@ def _response_context(invitation: Invitation, *, invitee: User | None, inviter: 
     }
 
 
+def _notify_inviter(invitation: Invitation, *, kind: str, invitee: User | None) -> None:
+    """Queue the "joined" or "declined" email to the inviter, if they are still around to read it."""
+    if inviter := _inviter_to_notify(invitation):
+        queue_email(
+            kind,
+            to_email=inviter.email,
+            organization=invitation.organization,
+            invitation=invitation,
+            context=_response_context(invitation, invitee=invitee, inviter=inviter),
+        )
+
+
 @transaction.atomic
 def accept_invitation(invitation: Invitation, *, actor: User, ip: str | None = None) -> AcceptResult:
     """Join the organization with the invited role and project access; the invitation is used up.
@@ -616,14 +628,7 @@ def accept_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
         new_role=locked.role,
         ip=ip,
     )
-    if inviter := _inviter_to_notify(locked):
-        queue_email(
-            OutboundEmail.Kind.INVITATION_ACCEPTED,
-            to_email=inviter.email,
-            organization=organization,
-            invitation=locked,
-            context=_response_context(locked, invitee=actor, inviter=inviter),
-        )
+    _notify_inviter(locked, kind=OutboundEmail.Kind.INVITATION_ACCEPTED, invitee=actor)
     return AcceptResult(membership=membership, joined=True)
 
 
@@ -648,12 +653,5 @@ def decline_invitation(invitation: Invitation, *, actor: User | None, ip: str | 
         old_role=locked.role,
         ip=ip,
     )
-    if inviter := _inviter_to_notify(locked):
-        queue_email(
-            OutboundEmail.Kind.INVITATION_DECLINED,
-            to_email=inviter.email,
-            organization=locked.organization,
-            invitation=locked,
-            context=_response_context(locked, invitee=actor, inviter=inviter),
-        )
+    _notify_inviter(locked, kind=OutboundEmail.Kind.INVITATION_DECLINED, invitee=actor)
     return locked
