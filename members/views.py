@@ -165,7 +165,8 @@ def leave_organization(request: HttpRequest, organization: Organization) -> Http
 @require_http_methods(["GET"])
 def members(request: HttpRequest, organization: Organization) -> HttpResponse:
     """Members and open invitations in one table: searched, filtered, sorted and paginated in SQL."""
-    filter_form = MembersFilterForm(request.GET or None)
+    # Its own id prefix: the Invite User and Edit Role dialogs on this page have a "role" field too.
+    filter_form = MembersFilterForm(request.GET or None, auto_id="filter_%s")
     filters = filter_form.filters()
     paginator = Paginator(member_rows(organization, **filters), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -229,9 +230,31 @@ def invite(request: HttpRequest, organization: Organization) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            _report_invitations(request, organization, result, duplicates=form.duplicates)
-            return _back_to_members(request, organization)
+            reasons = [] if result.invited else _not_invited_reasons(organization, result)
+            if not reasons:
+                _report_invitations(request, organization, result, duplicates=form.duplicates)
+                return _back_to_members(request, organization)
+            # Nobody new to invite: say why next to the addresses and keep the dialog open.
+            for reason in reasons:
+                form.add_error("emails", reason)
     return _dialog(request, "members/dialogs/invite.html", {"form": form})
+
+
+def _not_invited_reasons(organization: Organization, result: services.InviteResult) -> list[str]:
+    reasons = [
+        _("%(email)s is already a member of %(organization)s; not invited.")
+        % {"email": address, "organization": organization.name}
+        for address in result.already_members
+    ]
+    reasons += [
+        _(
+            "%(email)s already has a pending invitation; not invited again. To send it again, use "
+            "Resend invitation in the menu of its row."
+        )
+        % {"email": invitation.email}
+        for invitation in result.already_invited
+    ]
+    return reasons
 
 
 def _report_invitations(

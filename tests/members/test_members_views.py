@@ -269,6 +269,22 @@ def test_invite_post_invites_and_redirects_with_a_flash_message(owner_client, or
     assert "NEW1@example.com was listed more than once" in html
 
 
+def test_inviting_only_people_already_in_keeps_the_dialog_open_with_the_reasons(owner_client, organization, member):
+    InvitationFactory(organization=organization, email="already@example.com")
+    before = db_snapshot()
+
+    response = owner_client.post(
+        reverse("members:invite", args=[organization.slug]),
+        {"emails": "Already@example.com member@example.com", "role": "member"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "member@example.com is already a member of Acme Corp; not invited." in html
+    assert "already@example.com already has a pending invitation; not invited again." in html
+    assert db_snapshot() == before
+
+
 def test_invite_with_a_malformed_address_creates_nothing_and_lists_each(owner_client, organization):
     response = owner_client.post(
         reverse("members:invite", args=[organization.slug]),
