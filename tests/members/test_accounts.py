@@ -1,0 +1,77 @@
+"""allauth flows as configured for OrgConsole: email login, mandatory verification, reset, rate limits."""
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+
+from members.models import User
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def clear_rate_limits():
+    cache.clear()
+
+
+def test_signup_asks_for_name_and_email_and_sends_a_verification_email(client, db):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "name": "Nia New",
+            "email": "nia@example.com",
+            "password1": "a-long-passphrase-9",
+            "password2": "a-long-passphrase-9",
+        },
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/accounts/confirm-email/"
+    user = User.objects.get(email="nia@example.com")
+    assert user.name == "Nia New"
+    assert [message.to for message in mail.outbox] == [["nia@example.com"]]
+    assert "/accounts/confirm-email/" in mail.outbox[0].body
+    # Not signed in until the address is verified.
+    assert client.get("/").status_code == 302 and client.get("/", follow=True).redirect_chain[-1][0].startswith(
+        "/accounts/login/"
+    )
+
+
+def test_an_unverified_user_cannot_sign_in(client, db):
+    UserFactory(email="late@example.com", verified=False)
+
+    response = client.post("/accounts/login/", {"login": "late@example.com", "password": PASSWORD})
+
+    assert response["Location"] == "/accounts/confirm-email/"
+    assert client.get("/").status_code == 302
+
+
+def test_sign_in_is_by_email_case_insensitively(client, db):
+    UserFactory(email="case@example.com")
+
+    response = client.post("/accounts/login/", {"login": "CASE@example.com", "password": PASSWORD})
+
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_password_reset_sends_a_link_through_anymail(client, db):
+    UserFactory(email="forgot@example.com")
+
+    client.post("/accounts/password/reset/", {"email": "forgot@example.com"})
+
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+    assert mail.outbox[0].anymail_test_params  # delivered by anymail's backend, not Django's locmem
+
+
+def test_failed_sign_ins_are_rate_limited(client, db):
+    UserFactory(email="target@example.com")
+
+    pages = [
+        client.post("/accounts/login/", {"login": "target@example.com", "password": "wrong"}).content.decode()
+        for _ in range(6)
+    ]
+
+    assert not any("Too many failed login attempts" in page for page in pages[:5])
+    assert "Too many failed login attempts. Try again later." in pages[5]
+    # Even the right password is refused while the limit holds.
+    response = client.post("/accounts/login/", {"login": "target@example.com", "password": PASSWORD})
+    assert response.status_code == 200 and client.get("/").status_code == 302
