@@ -26,7 +26,7 @@ from django.test import Client
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, Request, Response, Route
 
 from members.models import User
-from tests.members.acceptance_helpers import run_tasks
+from tests.helpers import run_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -88,11 +88,8 @@ FAILED_LOAD = re.compile(r"^Failed to load resource: the server responded with a
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the browser journeys and run them after every other test (see ``playwright`` below)."""
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if Path(item.path).is_relative_to(here):
-            item.add_marker(pytest.mark.browser)
+    """Run the browser journeys (marked ``browser`` in their modules) after every other test (see
+    ``playwright`` below)."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable: keeps pytest-django's order
 
 
@@ -294,7 +291,7 @@ def check_screen(page: Page, name: str, *, readme_image: str | None = None) -> N
 
 def deliver_emails() -> None:
     """Run the queued email tasks (what `manage.py db_worker` does in production)."""
-    run_tasks()
+    run_worker()
 
 
 def emails_to(address: str) -> list[mail.EmailMessage]:

@@ -13,6 +13,9 @@ from playwright.sync_api import BrowserContext, Page, Route
 from members.models import Organization, User
 from tests.browser.conftest import BrowserProblems, check_screen, sign_in_with_cookie
 
+# Marked here, at collection, so that `-m "not browser"` deselects them.
+pytestmark = pytest.mark.browser
+
 MEMBERS = "/o/acme/members/"
 
 

@@ -19,6 +19,9 @@ from members.tokens import invitation_token_generator
 from tests.browser.conftest import OpenPage, check_screen, deliver_emails, emails_to, link_in
 from tests.factories import PASSWORD, InvitationFactory, ProjectFactory
 
+# Marked here, at collection, so that `-m "not browser"` deselects them.
+pytestmark = pytest.mark.browser
+
 MEMBERS = "/o/acme/members/"
 
 

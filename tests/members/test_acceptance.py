@@ -28,8 +28,7 @@ from tests.factories import (
     ProjectFactory,
     UserFactory,
 )
-from tests.members.acceptance_helpers import run_tasks
-from tests.members.members_helpers import db_snapshot
+from tests.helpers import db_snapshot, run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -274,7 +273,7 @@ def test_signing_up_after_accept_joins_straight_away(invitation, token, owner):
     assert client.get(response["Location"]).status_code == 200, "signed in"
     assert Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.ACCEPTED
     assert SESSION_KEY not in client.session
-    run_tasks()
+    run_worker()
     assert [m.to for m in mail.outbox] == [[owner.email]], "only the inviter's joined email, no verification email"
 
 
@@ -493,7 +492,7 @@ def test_declining_signed_out_closes_the_invitation_and_tells_the_inviter(invita
     assert Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.DECLINED
     assert MembershipEvent.objects.filter(action="invitation_declined").count() == 1
     assert SESSION_KEY not in client.session
-    run_tasks()
+    run_worker()
     assert [m.to for m in mail.outbox] == [[owner.email]]
     assert OutboundEmail.objects.get().kind == OutboundEmail.Kind.INVITATION_DECLINED
 

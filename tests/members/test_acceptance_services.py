@@ -26,8 +26,7 @@ from members.roles import OrgRole, ProjectRole
 from members.tokens import invitation_token_generator
 from tests.conftest import requires_postgres
 from tests.factories import InvitationFactory, InvitationProjectFactory, MembershipFactory, ProjectFactory, UserFactory
-from tests.members.acceptance_helpers import run_tasks
-from tests.members.members_helpers import db_snapshot
+from tests.helpers import db_snapshot, run_worker
 
 DOTLESS_I = "\N{LATIN SMALL LETTER DOTLESS I}"
 KELVIN = "\N{KELVIN SIGN}"
@@ -94,7 +93,7 @@ def test_the_inviter_receives_the_joined_email_once_the_worker_runs(invitation, 
     assert outbound.to_email == owner.email
     assert mail.outbox == []
 
-    run_tasks()
+    run_worker()
 
     [message] = mail.outbox
     assert message.to == [owner.email]
@@ -113,7 +112,7 @@ def test_names_are_escaped_in_the_joined_email(organization, owner):
     invitation = InvitationFactory(organization=organization, email=invitee.email)
 
     services.accept_invitation(invitation, actor=invitee)
-    run_tasks()
+    run_worker()
 
     html = mail.outbox[0].alternatives[0].content
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -261,7 +260,7 @@ def test_declining_closes_the_invitation_records_it_and_tells_the_inviter(invita
     event = MembershipEvent.objects.get(action=MembershipEvent.Action.INVITATION_DECLINED)
     assert (event.actor, event.target_email, event.ip_address) == (None, "invitee@example.com", "198.51.100.1")
     assert not Membership.objects.filter(user__email="invitee@example.com").exists()
-    run_tasks()
+    run_worker()
     [message] = mail.outbox
     assert message.to == [owner.email]
     assert message.subject == "invitee@example.com declined your invitation to Acme Corp"

@@ -18,13 +18,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.core import mail
 from django.urls import get_resolver, resolve, reverse
 
 from members.roles import ORGANIZATION_ROLE_PERMISSIONS, OrgRole
 from tests.conftest import client_for
 from tests.factories import InvitationFactory, MembershipFactory, ProjectFactory, UserFactory
+from tests.helpers import db_snapshot
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,6 @@ def organization_url_names() -> set[str]:
             if "org_slug" in str(sub.pattern):
                 names.add(f"members:{sub.name}")
     return names
-
-
-def db_snapshot() -> dict[str, list[dict[str, Any]]]:
-    """Every row of every model of ours and of the task queue: a denial must leave it identical."""
-    models = [*apps.get_app_config("members").get_models(), *apps.get_app_config("django_tasks_database").get_models()]
-    return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
 
 
 @pytest.fixture

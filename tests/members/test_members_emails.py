@@ -24,7 +24,7 @@ from members.models import Invitation, Membership, OutboundEmail
 from members.tasks import backoff, deliver_email
 from members.tokens import invitation_token_generator
 from tests.factories import InvitationFactory, MembershipFactory, ProjectFactory
-from tests.members.members_helpers import make_retries_due, run_worker
+from tests.helpers import make_retries_due, run_worker
 
 EVIL = '<img src=x onerror="alert(1)"> & Co'
 

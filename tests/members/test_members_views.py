@@ -22,7 +22,7 @@ from tests.factories import (
     ProjectMembershipFactory,
     UserFactory,
 )
-from tests.members.members_helpers import db_snapshot
+from tests.helpers import db_snapshot
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

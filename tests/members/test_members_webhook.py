@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from members import services
 from members.models import Invitation, OutboundEmail
-from tests.members.members_helpers import db_snapshot, run_worker
+from tests.helpers import db_snapshot, run_worker
 
 URL = "/anymail/postmark/tracking/"
 

@@ -1,4 +1,4 @@
-"""Helpers for the Members page tests: run the email worker, snapshot the database."""
+"""Test helpers shared by the suites: run the email worker, snapshot the database."""
 
 from __future__ import annotations
 
