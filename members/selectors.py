@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Invitation, InvitationProject, Membership, Organization, Project, ProjectMembership, User
-from members.roles import OWNER_PROJECT_ROLE, OrgRole, ProjectRole
+from members.roles import OWNER_PROJECT_ROLE, OrgRole, ProjectRole, project_permissions
 
 
 def organizations_for(user: User) -> QuerySet[Organization]:
@@ -37,7 +37,8 @@ def visible_projects(organization: Organization, *, user: User, membership: Memb
 
     Owners see every project (as Project Admin); members see the ones they were granted.
     """
-    if membership.role == OrgRole.OWNER:
+    if project_permissions(org_role=membership.role, project_role=None):
+        # The organization role alone grants access to every project (owners, as Project Admin).
         label = ProjectRole(OWNER_PROJECT_ROLE).label
         return [(project, label) for project in organization.projects.order_by("name")]
     grants = ProjectMembership.objects.filter(project__organization=organization, user=user).select_related("project")
