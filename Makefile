@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BASE_PYTHON ?= $(shell (command -v pyenv >/dev/null && pyenv which python 2>/dev/null) || command -v python3.13 || command -v python3.12 || command -v python3)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format clean serve worker smoke-prod
+.PHONY: run test install lint format clean bench serve worker smoke-prod
 
 $(PY):
 	@$(BASE_PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "OrgConsole needs Python 3.12 or newer; set BASE_PYTHON=/path/to/python3.12")'
@@ -46,6 +46,10 @@ worker: install
 # gunicorn + one worker on a throwaway PostgreSQL database: one invite over HTTP, delivered by the worker.
 smoke-prod: install
 	$(PY) tests/smoke/prod_smoke.py
+
+# The Members page of a 10,000-person organization on a throwaway PostgreSQL database: median and p95 timings.
+bench: install
+	$(PY) tests/benchmarks/members_page.py
 
 lint: install
 	$(VENV)/bin/ruff check .
