@@ -388,6 +388,16 @@ def resend_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
     return invitation
 
 
+def record_invitation_delivery(outbound: OutboundEmail, *, delivery: str) -> None:
+    """Record what happened to an invitation email (sent, failed, or a provider's tracking event).
+
+    Only the latest email of an invitation speaks for it: an older email's bounce after a resend does not."""
+    if outbound.kind == OutboundEmail.Kind.INVITATION and outbound.invitation_id:
+        Invitation.objects.filter(pk=outbound.invitation_id, nonce=outbound.context.get("nonce")).update(
+            delivery_status=delivery
+        )
+
+
 def _revoke(invitation: Invitation, *, actor: User, ip: str | None) -> None:
     """Revoke a locked pending invitation, record it and tell the invitee (caller holds the transaction)."""
     invitation.status = Invitation.Status.REVOKED

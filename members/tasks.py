@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from members.emails import render_email, schedule_delivery
 from members.models import Invitation, OutboundEmail
+from members.services import record_invitation_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def deliver_email(outbound_id: int) -> str:
         outbound.last_error = ""
         outbound.provider_message_id = provider_message_id(message)
         outbound.save(update_fields=["status", "sent_at", "attempts", "last_error", "provider_message_id"])
-        _set_invitation_delivery(outbound, Invitation.Delivery.SENT)
+        record_invitation_delivery(outbound, delivery=Invitation.Delivery.SENT)
         logger.info("email sent", extra={"outbound_email_id": outbound.pk, "kind": outbound.kind})
         return "sent"
 
@@ -110,17 +111,9 @@ def _record_failure(outbound: OutboundEmail, error: Exception) -> str:
         return "retry"
     outbound.status = OutboundEmail.Status.FAILED
     outbound.save(update_fields=["status", "attempts", "last_error"])
-    _set_invitation_delivery(outbound, Invitation.Delivery.FAILED)
+    record_invitation_delivery(outbound, delivery=Invitation.Delivery.FAILED)
     logger.error("email delivery failed permanently", extra={"outbound_email_id": outbound.pk})
     return "failed"
-
-
-def _set_invitation_delivery(outbound: OutboundEmail, delivery: str) -> None:
-    """Record the delivery state on the invitation, unless it was resent since this email was made."""
-    if outbound.kind == OutboundEmail.Kind.INVITATION and outbound.invitation_id:
-        Invitation.objects.filter(pk=outbound.invitation_id, nonce=outbound.context.get("nonce")).update(
-            delivery_status=delivery
-        )
 
 
 def requeue_stalled(*, older_than: timedelta | None = None) -> int:

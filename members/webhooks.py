@@ -12,6 +12,7 @@ from typing import Any
 from anymail.signals import AnymailTrackingEvent, EventType
 
 from members.models import Invitation, OutboundEmail
+from members.services import record_invitation_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,4 @@ def record_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: st
     if outbound is None:
         logger.info("tracking event for an unknown message", extra={"esp": esp_name, "event": event.event_type})
         return
-    # Only the latest email of the invitation speaks for it: an old email's bounce after a resend does not.
-    Invitation.objects.filter(pk=outbound.invitation_id, nonce=outbound.context.get("nonce")).update(
-        delivery_status=delivery
-    )
+    record_invitation_delivery(outbound, delivery=delivery)
