@@ -144,4 +144,4 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "to_email", "status", "attempts", "sent_at"]
     list_filter = ["status", "kind"]
     search_fields = ["to_email", "provider_message_id"]
-    exclude = ["context"]
+    exclude = ["context", "invitation_nonce"]

@@ -1,27 +1,39 @@
-"""Notification emails: recorded with the change that causes them, rendered and sent later.
+"""What each notification email says: one builder per ``OutboundEmail.Kind``, and the renderer.
 
-``queue_email`` writes an ``OutboundEmail`` row in the caller's transaction and schedules the
-delivery task. With the database task backend the task row commits (or rolls back) together
-with the change; with a non-durable backend (development's immediate backend) the task is
-enqueued on commit. Either way a rolled-back change sends nothing.
+A builder returns a ``Notification`` (who it goes to and the plain values its templates need, never
+a token); ``members.outbox`` records and delivers it. Nothing here queues or sends.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.tasks import task_backends
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django_tasks_db import DatabaseBackend
 
-from members.models import Invitation, Organization, OutboundEmail
+from members.models import Invitation, Membership, Organization, OutboundEmail, User
+from members.roles import OrgRole, ProjectRole
+from members.tokens import invitation_token_generator
 
 TEMPLATE_PREFIX = "members/email/"
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One email to record: its kind (which template triplet), recipient and template context."""
+
+    kind: str
+    to_email: str
+    organization: Organization | None
+    context: dict[str, Any] = field(default_factory=dict)
+    invitation: Invitation | None = None
+    # Set for an invitation email: the nonce its link is for (see ``OutboundEmail.is_superseded``).
+    invitation_nonce: str = ""
 
 
 def site_url(path: str) -> str:
@@ -30,52 +42,126 @@ def site_url(path: str) -> str:
 
 
 def invitation_url(invitation: Invitation) -> str:
-    from members.tokens import invitation_token_generator
-
     token = invitation_token_generator.make_token(invitation)
     return site_url(reverse("members:invitation_open", args=[token]))
 
 
-def queue_email(
-    kind: str,
-    *,
-    to_email: str,
-    organization: Organization | None,
-    context: dict[str, Any],
-    invitation: Invitation | None = None,
-) -> OutboundEmail:
-    """Record an email to send; call it inside the transaction of the change that causes it.
+def role_label(role: str) -> str:
+    return str(OrgRole(role).label)
 
-    ``context`` holds plain values (names, labels, ids) for the templates, never a token.
-    """
-    outbound = OutboundEmail.objects.create(
-        kind=kind, to_email=to_email, organization=organization, invitation=invitation, context=context
+
+def _format_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def project_grants(invitation: Invitation) -> list[dict[str, str]]:
+    """The project access an invitation grants, by project name: ``{"project": name, "role": label}``."""
+    return [
+        {"project": grant.project.name, "role": str(ProjectRole(grant.role).label)}
+        for grant in invitation.project_grants.select_related("project").order_by("project__name")
+    ]
+
+
+def invitation_email(invitation: Invitation, *, inviter: User | None) -> Notification:
+    """The invitation with its accept link; ``inviter`` is whoever sent (or resent) it."""
+    context = {
+        "organization_name": invitation.organization.name,
+        "inviter_name": inviter.display_name if inviter else "",
+        "inviter_email": inviter.email if inviter else "",
+        "role": invitation.role,
+        "role_label": role_label(invitation.role),
+        "projects": project_grants(invitation),
+        "expires_at": invitation.expires_at.isoformat(),
+        "expires_at_display": _format_utc(invitation.expires_at),
+        "invitation_id": invitation.pk,
+        # Built when the email is sent, from the invitation's nonce then; no token is ever stored.
+        "links": {"accept_url": "invitation"},
+    }
+    return Notification(
+        kind=OutboundEmail.Kind.INVITATION,
+        to_email=invitation.email,
+        organization=invitation.organization,
+        invitation=invitation,
+        invitation_nonce=invitation.nonce,
+        context=context,
     )
-    schedule_delivery(outbound)
-    return outbound
 
 
-def schedule_delivery(outbound: OutboundEmail, *, run_after: datetime | None = None) -> None:
-    from members.tasks import deliver_email
+def invitation_revoked_email(invitation: Invitation, *, actor: User) -> Notification:
+    context = {
+        "organization_name": invitation.organization.name,
+        "actor_name": actor.display_name,
+        "role_label": role_label(invitation.role),
+    }
+    return Notification(
+        kind=OutboundEmail.Kind.INVITATION_REVOKED,
+        to_email=invitation.email,
+        organization=invitation.organization,
+        invitation=invitation,
+        context=context,
+    )
 
-    backend = task_backends[deliver_email.backend]
-    if run_after and not backend.supports_defer:
-        # This backend cannot wait: leave the email queued for `manage.py requeue_emails`.
-        return
-    task = deliver_email.using(run_after=run_after) if run_after else deliver_email
-    if isinstance(backend, DatabaseBackend):
-        # The task row is part of the caller's transaction: committed with it, or not at all.
-        task.enqueue(outbound.pk)
-    else:
-        transaction.on_commit(lambda: task.enqueue(outbound.pk))
+
+def _membership_context(membership: Membership, *, actor: User, old_role: str) -> dict[str, Any]:
+    return {
+        "organization_name": membership.organization.name,
+        "user_name": membership.user.display_name,
+        "actor_name": actor.display_name,
+        "old_role_label": role_label(old_role),
+    }
+
+
+def role_changed_email(membership: Membership, *, actor: User, old_role: str) -> Notification:
+    context = _membership_context(membership, actor=actor, old_role=old_role)
+    context["role_label"] = role_label(membership.role)
+    return Notification(
+        kind=OutboundEmail.Kind.ROLE_CHANGED,
+        to_email=membership.user.email,
+        organization=membership.organization,
+        context=context,
+    )
+
+
+def removed_email(membership: Membership, *, actor: User) -> Notification:
+    """To the person removed; ``membership`` is the one just deleted (its role is the role they had)."""
+    return Notification(
+        kind=OutboundEmail.Kind.REMOVED,
+        to_email=membership.user.email,
+        organization=membership.organization,
+        context=_membership_context(membership, actor=actor, old_role=membership.role),
+    )
+
+
+def invitation_answered_email(
+    invitation: Invitation, *, kind: str, invitee: User | None, inviter: User
+) -> Notification:
+    """To the inviter: the invitation was accepted or declined (``kind``) by ``invitee``."""
+    context = {
+        "organization_name": invitation.organization.name,
+        "members_path": reverse("members:members", args=[invitation.organization.slug]),
+        "inviter_name": inviter.display_name,
+        "invitee_email": invitation.email,
+        "invitee_name": invitee.name if invitee else "",
+        "role_label": role_label(invitation.role),
+        "projects": project_grants(invitation),
+        "invitation_id": invitation.pk,
+    }
+    return Notification(
+        kind=kind, to_email=inviter.email, organization=invitation.organization, invitation=invitation, context=context
+    )
+
+
+# The links an email's ``context["links"]`` names, built at send time from the email's row.
+LINK_BUILDERS: dict[str, Callable[[OutboundEmail], str]] = {
+    "invitation": lambda outbound: invitation_url(outbound.invitation) if outbound.invitation else "",
+}
 
 
 def render_email(outbound: OutboundEmail) -> EmailMultiAlternatives:
     """Build the message from the kind's template triplet (subject, text, HTML)."""
     context: dict[str, Any] = {**outbound.context, "site_url": settings.SITE_URL, "to_email": outbound.to_email}
-    if outbound.kind == OutboundEmail.Kind.INVITATION and outbound.invitation is not None:
-        # The link is rebuilt from the invitation's current nonce at send time; no token is stored.
-        context["accept_url"] = invitation_url(outbound.invitation)
+    for name, builder in outbound.context.get("links", {}).items():
+        context[name] = LINK_BUILDERS[builder](outbound)
     base = f"{TEMPLATE_PREFIX}{outbound.kind}"
     subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
     text = render_to_string(f"{base}_message.txt", context)

@@ -282,6 +282,9 @@ class OutboundEmail(models.Model):
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="+")
     invitation = models.ForeignKey(Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
     context = models.JSONField(default=dict, blank=True)
+    # An invitation email is for the invitation's nonce at the time it was queued; a resend or revoke
+    # rotates the nonce, and this email then no longer speaks for the invitation.
+    invitation_nonce = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -296,3 +299,10 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to_email} ({self.get_status_display()})"
+
+    def is_superseded(self) -> bool:
+        """An invitation email that no longer speaks for its invitation: the invitation is gone, or it was
+        resent or revoked since this email was queued (both rotate the nonce)."""
+        if self.kind != self.Kind.INVITATION:
+            return False
+        return self.invitation is None or self.invitation.nonce != self.invitation_nonce

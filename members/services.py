@@ -7,20 +7,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from members import outbox
 from members.acceptance import ensure_usable, snapshot_matches, user_matches
-from members.emails import queue_email
+from members.emails import (
+    invitation_answered_email,
+    invitation_email,
+    invitation_revoked_email,
+    removed_email,
+    role_changed_email,
+)
 from members.exceptions import (
     DuplicateNameError,
     InvitationLimitError,
@@ -191,14 +197,6 @@ class InviteResult:
     already_invited: list[Invitation] = field(default_factory=list)
 
 
-def _role_label(role: str) -> str:
-    return str(OrgRole(role).label)
-
-
-def _format_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _sends_in_last_day(organization: Organization, *, actor: User) -> tuple[int, int]:
     """Invitations and resends sent in the last 24 hours, by the organization and by the actor
     (in any organization). Counted from the audit rows, which record every send."""
@@ -237,36 +235,6 @@ def _lock_sender(organization: Organization, actor: User) -> None:
     # decided while both rows are held, so concurrent invites cannot overshoot either limit.
     lock_organization(organization)
     User.objects.select_for_update().filter(pk=actor.pk).first()
-
-
-def _invitation_context(invitation: Invitation, *, inviter: User | None) -> dict[str, object]:
-    grants = [
-        {"project": grant.project.name, "role": str(ProjectRole(grant.role).label)}
-        for grant in invitation.project_grants.select_related("project").order_by("project__name")
-    ]
-    return {
-        "organization_name": invitation.organization.name,
-        "inviter_name": inviter.display_name if inviter else "",
-        "inviter_email": inviter.email if inviter else "",
-        "role": invitation.role,
-        "role_label": _role_label(invitation.role),
-        "projects": grants,
-        "expires_at": invitation.expires_at.isoformat(),
-        "expires_at_display": _format_utc(invitation.expires_at),
-        "invitation_id": invitation.pk,
-        # The task cancels this email if the invitation is resent (nonce rotated) before it goes out.
-        "nonce": invitation.nonce,
-    }
-
-
-def _queue_invitation_email(invitation: Invitation, *, inviter: User | None) -> None:
-    queue_email(
-        OutboundEmail.Kind.INVITATION,
-        to_email=invitation.email,
-        organization=invitation.organization,
-        invitation=invitation,
-        context=_invitation_context(invitation, inviter=inviter),
-    )
 
 
 def _existing_member_emails(organization: Organization, lowered: list[str]) -> set[str]:
@@ -351,7 +319,7 @@ def invite_members(
         record_event(
             organization, actor=actor, action=MembershipEvent.Action.INVITED, target_email=address, new_role=role, ip=ip
         )
-        _queue_invitation_email(invitation, inviter=actor)
+        outbox.queue(invitation_email(invitation, inviter=actor))
         result.invited.append(invitation)
     return result
 
@@ -384,18 +352,8 @@ def resend_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
         ip=ip,
     )
     # The email names the person resending it; the invitation keeps its original inviter.
-    _queue_invitation_email(invitation, inviter=actor)
+    outbox.queue(invitation_email(invitation, inviter=actor))
     return invitation
-
-
-def record_invitation_delivery(outbound: OutboundEmail, *, delivery: str) -> None:
-    """Record what happened to an invitation email (sent, failed, or a provider's tracking event).
-
-    Only the latest email of an invitation speaks for it: an older email's bounce after a resend does not."""
-    if outbound.kind == OutboundEmail.Kind.INVITATION and outbound.invitation_id:
-        Invitation.objects.filter(pk=outbound.invitation_id, nonce=outbound.context.get("nonce")).update(
-            delivery_status=delivery
-        )
 
 
 def _revoke(invitation: Invitation, *, actor: User, ip: str | None) -> None:
@@ -412,17 +370,7 @@ def _revoke(invitation: Invitation, *, actor: User, ip: str | None) -> None:
         old_role=invitation.role,
         ip=ip,
     )
-    queue_email(
-        OutboundEmail.Kind.INVITATION_REVOKED,
-        to_email=invitation.email,
-        organization=invitation.organization,
-        invitation=invitation,
-        context={
-            "organization_name": invitation.organization.name,
-            "actor_name": actor.display_name,
-            "role_label": _role_label(invitation.role),
-        },
-    )
+    outbox.queue(invitation_revoked_email(invitation, actor=actor))
 
 
 @transaction.atomic
@@ -471,18 +419,7 @@ def change_member_role(membership: Membership, *, actor: User, role: str, ip: st
         new_role=role,
         ip=ip,
     )
-    queue_email(
-        OutboundEmail.Kind.ROLE_CHANGED,
-        to_email=membership.user.email,
-        organization=organization,
-        context={
-            "organization_name": organization.name,
-            "user_name": membership.user.display_name,
-            "actor_name": actor.display_name,
-            "old_role_label": _role_label(old_role),
-            "role_label": _role_label(role),
-        },
-    )
+    outbox.queue(role_changed_email(membership, actor=actor, old_role=old_role))
     return membership
 
 
@@ -516,17 +453,7 @@ def remove_member(membership: Membership, *, actor: User, ip: str | None = None)
         old_role=membership.role,
         ip=ip,
     )
-    queue_email(
-        OutboundEmail.Kind.REMOVED,
-        to_email=user.email,
-        organization=organization,
-        context={
-            "organization_name": organization.name,
-            "user_name": user.display_name,
-            "actor_name": actor.display_name,
-            "old_role_label": _role_label(membership.role),
-        },
-    )
+    outbox.queue(removed_email(membership, actor=actor))
     return revoked
 
 
@@ -565,33 +492,10 @@ def _inviter_to_notify(invitation: Invitation) -> User | None:
     return inviter
 
 
-def _response_context(invitation: Invitation, *, invitee: User | None, inviter: User) -> dict[str, object]:
-    grants = [
-        {"project": grant.project.name, "role": str(ProjectRole(grant.role).label)}
-        for grant in invitation.project_grants.select_related("project").order_by("project__name")
-    ]
-    return {
-        "organization_name": invitation.organization.name,
-        "members_path": reverse("members:members", args=[invitation.organization.slug]),
-        "inviter_name": inviter.display_name,
-        "invitee_email": invitation.email,
-        "invitee_name": invitee.name if invitee else "",
-        "role_label": _role_label(invitation.role),
-        "projects": grants,
-        "invitation_id": invitation.pk,
-    }
-
-
 def _notify_inviter(invitation: Invitation, *, kind: str, invitee: User | None) -> None:
     """Queue the "joined" or "declined" email to the inviter, if they are still around to read it."""
     if inviter := _inviter_to_notify(invitation):
-        queue_email(
-            kind,
-            to_email=inviter.email,
-            organization=invitation.organization,
-            invitation=invitation,
-            context=_response_context(invitation, invitee=invitee, inviter=inviter),
-        )
+        outbox.queue(invitation_answered_email(invitation, kind=kind, invitee=invitee, inviter=inviter))
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from typing import Any
 from anymail.signals import AnymailTrackingEvent, EventType
 
 from members.models import Invitation, OutboundEmail
-from members.services import record_invitation_delivery
+from members.outbox import record_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +32,11 @@ def record_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: st
     outbound = (
         OutboundEmail.objects.filter(provider_message_id=str(event.message_id), kind=OutboundEmail.Kind.INVITATION)
         .exclude(invitation=None)
+        .select_related("invitation")
         .order_by("-pk")
         .first()
     )
     if outbound is None:
         logger.info("tracking event for an unknown message", extra={"esp": esp_name, "event": event.event_type})
         return
-    record_invitation_delivery(outbound, delivery=delivery)
+    record_delivery(outbound, delivery=delivery)

@@ -1,12 +1,14 @@
-"""Test helpers shared by the suites: run the email worker, snapshot the database."""
+"""Test helpers shared by the suites: run the email worker, read sent emails, snapshot the database."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from unittest import mock
 
 from django.apps import apps
 from django.core.management import call_command
+from django.urls import resolve
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -28,3 +30,18 @@ def make_retries_due() -> None:
 def db_snapshot() -> dict[str, list[dict[str, Any]]]:
     models = [*apps.get_app_config("members").get_models(), *apps.get_app_config("django_tasks_database").get_models()]
     return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
+
+
+def html_part(message) -> str:
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    return html
+
+
+def accept_token(body: str, site_url: str) -> str:
+    """The token of the acceptance link in an email body (the link is built from SITE_URL)."""
+    match = re.search(re.escape(site_url) + r"(/[^\s\"<]+)", body)
+    assert match, body
+    resolved = resolve(match.group(1))
+    assert resolved.view_name == "members:invitation_open"
+    return resolved.kwargs["token"]

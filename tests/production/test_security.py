@@ -148,7 +148,7 @@ def test_invitation_links_come_from_site_url_whatever_allowed_host_the_request_u
     from django.core import mail
 
     from members.models import OutboundEmail
-    from members.tasks import deliver_email
+    from members.outbox import deliver_email
 
     response = owner_client.post(
         reverse("members:invite", args=[organization.slug]),

@@ -16,9 +16,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from members.emails import queue_email
+from members import outbox
+from members.emails import Notification
 from members.models import OutboundEmail
-from members.tasks import deliver_email
+from members.outbox import deliver_email
 from tests.conftest import requires_postgres
 from tests.production import mailbox
 
@@ -28,11 +29,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def queue(organization, count: int) -> list[int]:
     with transaction.atomic():
         return [
-            queue_email(
-                OutboundEmail.Kind.ROLE_CHANGED,
-                to_email=f"person{n}@example.com",
-                organization=organization,
-                context={"organization_name": organization.name, "role_label": "Organization Member"},
+            outbox.queue(
+                Notification(
+                    kind=OutboundEmail.Kind.ROLE_CHANGED,
+                    to_email=f"person{n}@example.com",
+                    organization=organization,
+                    context={"organization_name": organization.name, "role_label": "Organization Member"},
+                )
             ).pk
             for n in range(count)
         ]

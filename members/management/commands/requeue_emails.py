@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from members.tasks import requeue_stalled
+from members.outbox import requeue_stalled
 
 
 class Command(BaseCommand):

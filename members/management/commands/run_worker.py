@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from members.tasks import requeue_stalled
+from members.outbox import requeue_stalled
 
 logger = logging.getLogger("members.worker")
 

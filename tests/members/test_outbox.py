@@ -1,10 +1,9 @@
-"""The four Members page emails and their delivery: content, escaping, one email per change, none
-on rollback, retries after transient provider failures, permanent failures, no email twice, and
+"""How notification emails travel: one email per change, none on rollback, retries after transient
+provider failures, permanent failures, no email twice, a superseded invitation email cancelled, and
 recovery of an email whose task was lost."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from unittest import mock
 
@@ -13,26 +12,18 @@ from anymail.backends.test import EmailBackend as AnymailTestBackend
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.core import mail
 from django.core.management import call_command
-from django.db import transaction
-from django.urls import resolve
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
 from members import services
-from members.emails import render_email
 from members.models import Invitation, Membership, OutboundEmail
-from members.tasks import backoff, deliver_email
+from members.outbox import backoff, deliver_email, record_delivery
 from members.tokens import invitation_token_generator
-from tests.factories import InvitationFactory, MembershipFactory, ProjectFactory
-from tests.helpers import make_retries_due, run_worker
-
-EVIL = '<img src=x onerror="alert(1)"> & Co'
-
-
-def html_part(message) -> str:
-    [(html, mimetype)] = message.alternatives
-    assert mimetype == "text/html"
-    return html
+from tests.factories import InvitationFactory, MembershipFactory
+from tests.helpers import accept_token, make_retries_due, run_worker
 
 
 def invite(organization, owner, email="new@example.com", **kwargs):
@@ -40,107 +31,6 @@ def invite(organization, owner, email="new@example.com", **kwargs):
         organization, actor=owner, emails=[email], role=kwargs.pop("role", "member"), **kwargs
     )
     return result.invited[0]
-
-
-# --- content -----------------------------------------------------------------------------------------
-
-
-def test_invitation_email_names_the_organization_inviter_role_projects_link_and_expiry(organization, owner, settings):
-    project = ProjectFactory(organization=organization, name="Warehouse")
-    invitation = invite(organization, owner, role="owner", project_roles={project: "read_only"})
-
-    run_worker()
-
-    [message] = mail.outbox
-    assert message.to == ["new@example.com"]
-    assert message.subject == "Olivia Owner invited you to join Acme Corp on OrgConsole"
-    html = html_part(message)
-    expiry = invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")
-    for body in (message.body, html):
-        assert "Acme Corp" in body and "Olivia Owner" in body and "Organization Owner" in body
-        assert "Warehouse: Project Read-Only" in body
-        assert expiry in body
-        token = accept_token(body, settings.SITE_URL)
-        assert invitation_token_generator.check_token(invitation, token)
-    assert f'href="{settings.SITE_URL}/' in html
-    stored = str(list(OutboundEmail.objects.values()))
-    assert token not in stored and token.split(":")[-1] not in stored  # no token in the database
-
-
-def accept_token(body: str, site_url: str) -> str:
-    """The token of the acceptance link in an email body (the link is built from SITE_URL)."""
-    match = re.search(re.escape(site_url) + r"(/[^\s\"<]+)", body)
-    assert match, body
-    resolved = resolve(match.group(1))
-    assert resolved.view_name == "members:invitation_open"
-    return resolved.kwargs["token"]
-
-
-def test_role_changed_email(organization, owner, member):
-    services.change_member_role(Membership.objects.get(user=member), actor=owner, role="owner")
-    run_worker()
-    [message] = mail.outbox
-    assert message.to == [member.email]
-    assert message.subject == "Your role in Acme Corp is now Organization Owner"
-    for body in (message.body, html_part(message)):
-        assert "Olivia Owner" in body and "from Organization Member to" in body.replace("<strong>", "")
-
-
-def test_invitation_revoked_email(organization, owner):
-    invitation = InvitationFactory(organization=organization, email="gone@example.com")
-    services.revoke_invitation(invitation, actor=owner)
-    run_worker()
-    [message] = mail.outbox
-    assert message.to == ["gone@example.com"]
-    assert message.subject == "Your invitation to Acme Corp was revoked"
-    assert "no longer works" in message.body and "no longer works" in html_part(message)
-
-
-def test_removed_email(organization, owner, member):
-    services.remove_member(Membership.objects.get(user=member), actor=owner)
-    run_worker()
-    [message] = mail.outbox
-    assert message.to == [member.email]
-    assert message.subject == "You were removed from Acme Corp"
-    assert "Olivia Owner removed you" in message.body
-
-
-def test_user_supplied_names_are_escaped_in_html_and_plain_in_text(organization, owner, member):
-    organization.name = EVIL
-    organization.save()
-    owner.name = "Eve <b>Evil</b>"
-    owner.save()
-    services.change_member_role(Membership.objects.get(user=member), actor=owner, role="owner")
-    invite(organization, owner)
-    run_worker()
-
-    assert len(mail.outbox) == 2
-    for message in mail.outbox:
-        html = html_part(message)
-        assert EVIL not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co" in html
-        assert "<b>Evil</b>" not in html and "Eve &lt;b&gt;Evil&lt;/b&gt;" in html
-        assert EVIL in message.body and "&lt;" not in message.body and "&amp;" not in message.body
-        assert EVIL in message.subject and "\n" not in message.subject
-
-
-def test_subjects_are_one_line_even_with_new_lines_in_names(organization, owner):
-    organization.name = "Acme\nInjected: header"
-    organization.save()
-    invite(organization, owner)
-    run_worker()
-    assert mail.outbox[0].subject == "Olivia Owner invited you to join Acme Injected: header on OrgConsole"
-
-
-@pytest.mark.parametrize("kind", ["invitation", "role_changed", "invitation_revoked", "removed"])
-def test_every_kind_of_ours_renders_text_and_html(kind, organization, owner):
-    if kind == "invitation":
-        invitation = InvitationFactory(organization=organization)
-        outbound = OutboundEmail(kind=kind, to_email="x@example.com", organization=organization, invitation=invitation)
-        outbound.context = {"organization_name": "Acme Corp", "nonce": invitation.nonce}
-    else:
-        outbound = OutboundEmail(kind=kind, to_email="x@example.com", context={"organization_name": "Acme Corp"})
-    message = render_email(outbound)
-    assert "Acme Corp" in message.subject and message.body.strip() and html_part(message).strip()
 
 
 # --- exactly one email per change, and none on rollback ------------------------------------------
@@ -264,7 +154,7 @@ def test_a_permanent_refusal_marks_the_email_and_invitation_failed(organization,
 
 
 def test_giving_up_after_the_last_attempt(organization, owner, monkeypatch):
-    monkeypatch.setattr("members.tasks.MAX_ATTEMPTS", 2)
+    monkeypatch.setattr("members.outbox.MAX_ATTEMPTS", 2)
     invite(organization, owner)
     with failing_then_working([AnymailAPIError("down")] * 5):
         run_worker()
@@ -323,3 +213,71 @@ def test_a_revoke_kills_the_link_at_once(organization, owner, settings):
     services.revoke_invitation(invitation, actor=owner)
     invitation.refresh_from_db()
     assert not invitation_token_generator.check_token(invitation, token)
+
+
+# --- which invitation email speaks for its invitation ------------------------------------------------
+
+
+def test_a_resend_or_revoke_supersedes_the_earlier_invitation_email(organization, owner):
+    first = invite(organization, owner)
+    second = invite(organization, owner, email="second@example.com")
+    services.resend_invitation(first, actor=owner)
+    services.revoke_invitation(second, actor=owner)
+    emails = OutboundEmail.objects.select_related("invitation").order_by("pk")
+    assert [(e.to_email, e.kind, e.is_superseded()) for e in emails] == [
+        ("new@example.com", "invitation", True),
+        ("second@example.com", "invitation", True),
+        ("new@example.com", "invitation", False),
+        ("second@example.com", "invitation_revoked", False),  # only invitation emails are ever superseded
+    ]
+
+
+def test_an_invitation_email_whose_invitation_was_deleted_is_superseded_and_cancelled(organization, owner):
+    invite(organization, owner).delete()
+    assert OutboundEmail.objects.get().is_superseded()
+    run_worker()
+    assert mail.outbox == [] and OutboundEmail.objects.get().status == OutboundEmail.Status.CANCELLED
+
+
+def test_a_superseded_email_does_not_record_a_delivery_status(organization, owner):
+    invitation = invite(organization, owner)
+    old = OutboundEmail.objects.get()
+    services.resend_invitation(invitation, actor=owner)
+    old.refresh_from_db()
+    record_delivery(old, delivery=Invitation.Delivery.BOUNCED)
+    invitation.refresh_from_db()
+    assert invitation.delivery_status == Invitation.Delivery.QUEUED
+
+
+def test_a_task_queued_under_the_old_task_path_is_still_delivered(organization, owner):
+    """Rows queued before the outbox moved name ``members.tasks.deliver_email``; the worker still runs them."""
+    assert import_string("members.tasks.deliver_email") is deliver_email
+    invite(organization, owner)
+    DBTaskResult.objects.update(task_path="members.tasks.deliver_email")
+    run_worker()
+    assert len(mail.outbox) == 1 and OutboundEmail.objects.get().status == OutboundEmail.Status.SENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_an_invitation_emails_nonce_out_of_its_template_context():
+    before, after = ("members", "0002_cache_table"), ("members", "0003_outboundemail_invitation_nonce")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old_apps = executor.loader.project_state([before]).apps
+    queued = old_apps.get_model("members", "OutboundEmail").objects.create(
+        kind="invitation", to_email="new@example.com", context={"organization_name": "Acme Corp", "nonce": "n-1"}
+    )
+    other = old_apps.get_model("members", "OutboundEmail").objects.create(
+        kind="role_changed", to_email="member@example.com", context={"organization_name": "Acme Corp"}
+    )
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate([after])
+        new_model = executor.loader.project_state([after]).apps.get_model("members", "OutboundEmail")
+        moved, untouched = new_model.objects.get(pk=queued.pk), new_model.objects.get(pk=other.pk)
+        assert moved.invitation_nonce == "n-1"
+        assert moved.context == {"organization_name": "Acme Corp", "links": {"accept_url": "invitation"}}
+        assert (untouched.invitation_nonce, untouched.context) == ("", {"organization_name": "Acme Corp"})
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
