@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BASE_PYTHON ?= $(shell (command -v pyenv >/dev/null && pyenv which python 2>/dev/null) || command -v python3.13 || command -v python3.12 || command -v python3)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format clean bench serve worker smoke-prod
+.PHONY: run test install browser lint format clean bench serve worker smoke-prod
 
 $(PY):
 	@$(BASE_PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "OrgConsole needs Python 3.12 or newer; set BASE_PYTHON=/path/to/python3.12")'
@@ -29,7 +29,12 @@ run: install
 	@echo ""
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: install
+# Chromium for the browser tests: Debian's package through apt when root on Debian, else Playwright's own build;
+# when neither can be installed, one line says what to install (and how to skip the browser tests).
+browser: install
+	@$(PY) tests/browser/chromium.py
+
+test: install browser
 	$(PY) -m pytest
 
 # Production processes: settings from the environment (SECRET_KEY, SITE_URL, ALLOWED_HOSTS, DATABASE_URL, ...).

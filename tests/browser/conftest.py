@@ -26,6 +26,7 @@ from django.test import Client
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, Request, Response, Route
 
 from members.models import User
+from tests.browser import chromium
 from tests.helpers import run_worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +36,8 @@ AXE_REPORTS = ARTIFACTS / "axe"
 # The two images the README shows; rewritten only with UPDATE_SCREENSHOTS=1.
 README_IMAGES = Path(__file__).resolve().parent / "screenshots"
 
-# Debian's chromium when installed (CI installs it), else Playwright's own (`playwright install chromium`).
-SYSTEM_CHROMIUM = shutil.which("chromium") or shutil.which("/usr/bin/chromium")
+# Debian's chromium when installed (`make test` installs it), else Playwright's own (`playwright install chromium`).
+SYSTEM_CHROMIUM = chromium.system_chromium()
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root, where Chromium's sandbox cannot start
     "--disable-gpu",
@@ -91,6 +92,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the browser journeys (marked ``browser`` in their modules) after every other test (see
     ``playwright`` below)."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable: keeps pytest-django's order
+    if any(item.get_closest_marker("browser") for item in items) and not chromium.available():
+        # One line that says what to do, rather than a traceback per browser test.
+        raise pytest.UsageError(chromium.NO_BROWSER)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ waits until the worker has delivered the invitation (anymail's console backend p
 output), checks the link in it comes from SITE_URL, then stops everything and drops the database.
 
 Not collected by pytest (no test_ prefix). Environment: SMOKE_PG_URL (default postgres://postgres@127.0.0.1:5432),
-SMOKE_PORT (default 8765).
+SMOKE_PORT (default: a free port).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,9 +30,17 @@ from urllib.parse import urlencode
 
 import psycopg
 
+
+def free_port() -> int:
+    """A port nothing listens on now (another smoke run or test server may hold the usual ones)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("SMOKE_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-PORT = int(os.environ.get("SMOKE_PORT", "8765"))
+PORT = int(os.environ.get("SMOKE_PORT") or 0) or free_port()
 HOST = "127.0.0.1"
 SITE_URL = "https://console.smoke.example"
 OWNER_EMAIL, OWNER_PASSWORD = "owner@smoke.example", "smoke-test-correct-horse"
