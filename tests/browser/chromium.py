@@ -44,8 +44,9 @@ def _run(command: list[str]) -> bool:
     print(f"[make test] {' '.join(command)}", flush=True)
     done = subprocess.run(command, check=False, capture_output=True, text=True)
     if done.returncode != 0:
-        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        print(f"[make test] that failed: {last[0][:200]}", file=sys.stderr, flush=True)
+        lines = [line.strip() for line in (done.stderr + done.stdout).splitlines() if any(c.isalpha() for c in line)]
+        reason = next((line for line in lines if "error" in line.lower()), lines[-1] if lines else "no output")
+        print(f"[make test] that failed: {reason[:200]}", file=sys.stderr, flush=True)
     return done.returncode == 0
 
 
@@ -53,11 +54,13 @@ def _install_debian_package() -> bool:
     if os.name != "posix" or os.geteuid() != 0 or not shutil.which("apt-get"):
         return False
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    update = subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    # Wait for another apt or dpkg run to finish rather than failing on its lock.
+    apt = ["apt-get", "-o", "DPkg::Lock::Timeout=300"]
+    update = subprocess.run([*apt, "update", "-qq"], check=False, env=env)
     if update.returncode != 0:
         return False
     print("[make test] installing Debian's chromium for the browser tests (apt-get install chromium)", flush=True)
-    return subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env).returncode == 0
+    return subprocess.run([*apt, "install", "-y", "-qq", "chromium"], check=False, env=env).returncode == 0
 
 
 def _install_playwright_build() -> bool:
