@@ -7,7 +7,10 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         from anymail.signals import tracking
+        from django.contrib.auth.signals import user_logged_in
 
         from members.webhooks import record_tracking_event
+        from orgconsole.middleware import start_session_clock
 
         tracking.connect(record_tracking_event, dispatch_uid="members.record_tracking_event")
+        user_logged_in.connect(start_session_clock, dispatch_uid="orgconsole.start_session_clock")

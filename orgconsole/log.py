@@ -1,5 +1,5 @@
 """Request-scoped logging: every record written while a request is served carries its request id,
-the signed-in user's id and the organization slug; URLs are logged as their route pattern, so a
+the client's address, the signed-in user's id and the organization slug; URLs are logged as their route pattern, so a
 token in a path (an invitation link) never reaches the logs."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _user_id(request: HttpRequest) -> int | None:
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds request_id, user_id and org to every record; scrubs the raw path out of messages."""
+    """Adds request_id, client_ip, user_id and org to every record; scrubs the raw path out of messages."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         context = current.get()
@@ -48,6 +48,8 @@ class RequestContextFilter(logging.Filter):
         if not isinstance(request, HttpRequest):
             request = None
         record.request_id = getattr(request, "request_id", None)
+        # The trusted-proxy-aware address (members.http.client_ip), resolved once by RequestIdMiddleware.
+        record.client_ip = getattr(request, "client_ip", None)
         if getattr(record, "user_id", None) is None:
             record.user_id = _user_id(request) if request else None
         if getattr(record, "org", None) is None:

@@ -1,4 +1,4 @@
-"""Request id and one access-log line per request."""
+"""Request id and one access-log line per request; no caching of pages; the session idle timeout."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
+from members.http import client_ip
 from orgconsole.log import RequestContext, current, safe_path
 
 logger = logging.getLogger("orgconsole.request")
@@ -30,6 +34,7 @@ class RequestIdMiddleware:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
+        request.client_ip = client_ip(request)  # type: ignore[attr-defined]
         token = current.set(RequestContext(request=request))
         started = time.monotonic()
         try:
@@ -47,3 +52,60 @@ class RequestIdMiddleware:
             return response
         finally:
             current.reset(token)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every response a view wrote (pages show personal data: members,
+    settings, billing, account pages); a view that chose its own caching keeps it. Static files never get
+    here: whitenoise answers them further out, with their own long-lived headers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
+
+
+SESSION_STARTED = "_session_started"
+SESSION_SEEN = "_session_seen"
+# Record activity at most this often, so a busy session is not written on every request.
+SEEN_RESOLUTION_SECONDS = 60
+
+
+class SessionTimeoutMiddleware:
+    """Sign out a session idle for ``SESSION_IDLE_TIMEOUT`` seconds or older than ``SESSION_COOKIE_AGE``.
+
+    Django's ``SESSION_COOKIE_AGE`` alone restarts whenever the session is saved; this enforces both an
+    idle limit and an absolute one, counted from the first request of the signed-in session."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            self._check(request)
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest) -> None:
+        now = int(time.time())
+        session = request.session
+        started = session.get(SESSION_STARTED, now)
+        seen = session.get(SESSION_SEEN, now)
+        if now - seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_COOKIE_AGE:
+            logout(request)  # flushes the session: the next page asks to sign in
+            return
+        if SESSION_STARTED not in session:
+            session[SESSION_STARTED] = now  # a session signed in before this middleware existed
+        if now - seen >= SEEN_RESOLUTION_SECONDS or SESSION_SEEN not in session:
+            session[SESSION_SEEN] = now
+
+
+def start_session_clock(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """``user_logged_in`` receiver: both limits count from signing in."""
+    if hasattr(request, "session"):
+        now = int(time.time())
+        request.session[SESSION_STARTED] = now
+        request.session[SESSION_SEEN] = now

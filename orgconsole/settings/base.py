@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from orgconsole.env import env, env_bool, env_list
+from orgconsole.env import env, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -46,8 +46,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "orgconsole.middleware.SessionTimeoutMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "orgconsole.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "orgconsole.urls"
@@ -119,10 +121,31 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# Only the address an account has verified is counted as its own (see members.adapters), and an
+# account holds a bounded number of addresses.
+ACCOUNT_MAX_EMAIL_ADDRESSES = env_int("MAX_EMAIL_ADDRESSES", 5)
+# A signup with an address that already has an account answers like any other (an email is sent).
+ACCOUNT_PREVENT_ENUMERATION = True
+# Adding, removing or making primary an address, changing the password (and, in members, owner
+# changes) need a sign-in at most this many seconds old.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_TIMEOUT", 600)
+# The previous address hears about a changed primary address or password.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[OrgConsole] "
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 # While an invitation is open in the session, signup offers only the invited address.
 ACCOUNT_FORMS = {"signup": "members.adapters.InvitationSignupForm"}
+
+# The client's address (rate limits, audit rows, logs: members.http.client_ip). Behind N proxies of
+# ours, the entry N places from the right of X-Forwarded-For; or a header a proxy of ours sets. With
+# neither, the direct peer: a header a client can forge is never read.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", "") or None
+
+# Sessions end after this many idle seconds, and in any case this many seconds after signing in.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 12 * 60 * 60)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 60 * 60)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -30,6 +30,12 @@ if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# The __Host- prefix makes browsers accept these cookies only when Secure, for path / and without a
+# Domain: no sibling subdomain (or a man in the middle over plain HTTP) can set or shadow them.
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+# Flash messages in the session rather than in a cookie of their own.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 if env_bool("BEHIND_TLS_PROXY", False):
     # Trust the proxy's header only when we are really behind one that sets it (and strips it from clients).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 
-import pytest
 from django.urls import reverse
 
-from orgconsole.log import JsonLogFormatter, RequestContextFilter
 from tests.factories import PASSWORD
-
-
-@pytest.fixture
-def json_log():
-    """The production handler (JSON formatter + request context filter) on the root logger; yields the lines."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(RequestContextFilter())
-    handler.setFormatter(JsonLogFormatter())
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    logging.getLogger("orgconsole.request").setLevel(logging.INFO)
-    lines: list[dict] = []
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()] or lines
-    root.removeHandler(handler)
-    root.setLevel(old_level)
-    logging.getLogger("orgconsole.request").setLevel(logging.NOTSET)
 
 
 def test_a_membership_change_logs_one_json_line_with_request_user_and_org(transactional_db, owner, json_log):

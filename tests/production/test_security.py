@@ -95,7 +95,7 @@ def test_plain_http_is_redirected_to_https_but_the_health_check_is_not(client, d
     assert client.get("/healthz", HTTP_HOST=HOST).status_code == 200
 
 
-def test_cookies_are_secure_httponly_and_samesite_lax(owner, https):
+def test_cookies_are_host_prefixed_secure_httponly_and_samesite_lax(owner, https):
     client = Client(**https)
     page = client.get(reverse("account_login"))
     signed_in = client.post(
@@ -105,8 +105,11 @@ def test_cookies_are_secure_httponly_and_samesite_lax(owner, https):
     )
     assert signed_in.status_code == 302, signed_in.content
     cookies = {**page.cookies, **signed_in.cookies}
-    for name in ("sessionid", "csrftoken"):
+    assert "messages" not in cookies  # flash messages live in the session
+    for name in ("__Host-sessionid", "__Host-csrftoken"):
         morsel = cookies[name]
+        # What browsers require of a __Host- cookie: Secure, Path=/, no Domain.
+        assert morsel["path"] == "/" and not morsel["domain"], name
         assert morsel["secure"] is True, name
         assert morsel["httponly"] is True, name
         assert morsel["samesite"] == "Lax", name
