@@ -9,6 +9,7 @@ class MembersConfig(AppConfig):
         from anymail.signals import tracking
         from django.contrib.auth.signals import user_logged_in
 
+        from members import checks  # noqa: F401  (registers the deploy checks)
         from members.webhooks import record_tracking_event
         from orgconsole.middleware import start_session_clock
 

@@ -111,3 +111,39 @@ def test_events_for_other_kinds_of_email_are_ignored(organization, owner, member
     before = db_snapshot()
     assert post_event(bounce(outbound.provider_message_id)).status_code == 200
     assert db_snapshot() == before
+
+
+# --- #11.5: never open, never a 500 -------------------------------------------------------------------------------
+
+MALFORMED = [
+    "not json",
+    "[]",
+    '"a string"',
+    "null",
+    '{"RecordType": "Bounce"}',
+    '{"RecordType": "Bounce", "MessageID": "abc", "BouncedAt": 12}',
+    '{"RecordType": "Bounce", "Type": "HardBounce", "MessageID": ["a"], "Email": "x"}',
+    '{"RecordType": "Bounce", "Type": "HardBounce", "MessageID": {"x": 1}, "Email": 5, "ID": "x"}',
+    "\xff\xfe garbage",
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED)
+def test_a_malformed_payload_is_a_400_and_changes_nothing(sent_invitation, body):
+    before = db_snapshot()
+    client = Client(raise_request_exception=False)
+    response = client.post(URL, data=body, content_type="application/json", **auth("webhook-user:webhook-password"))
+    assert response.status_code == 400, response.content[:200]
+    assert db_snapshot() == before
+
+
+@pytest.mark.parametrize("configured", [{}, {"WEBHOOK_SECRET": ""}])
+def test_without_a_configured_secret_the_webhook_refuses_everyone(sent_invitation, settings, configured):
+    settings.ANYMAIL = configured
+    before = db_snapshot()
+    client = Client(raise_request_exception=False)
+    response = client.post(
+        URL, data=json.dumps(bounce(message_id_of(sent_invitation))), content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert db_snapshot() == before
