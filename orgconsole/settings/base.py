@@ -201,6 +201,8 @@ INVITATION_EXPIRY = int(env("INVITATION_EXPIRY", "48"))
 INVITATIONS_PER_ORGANIZATION_PER_DAY = int(env("INVITATIONS_PER_ORGANIZATION_PER_DAY", "100"))
 INVITATIONS_PER_INVITER_PER_DAY = int(env("INVITATIONS_PER_INVITER_PER_DAY", "50"))
 INVITATIONS_PER_REQUEST = 50
+# `manage.py demo_data` creates accounts with a published password; production turns it off.
+DEMO_DATA_ALLOWED = True
 
 # A queued email with no pending delivery task this long after it was due (a worker died while
 # sending it) is queued again by the worker's sweep (`manage.py run_worker` / `requeue_emails`).

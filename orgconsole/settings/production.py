@@ -8,6 +8,7 @@ from .base import *  # noqa: F403
 from .base import DATABASES, LOGGING, require
 
 DEBUG = False
+DEMO_DATA_ALLOWED = False  # its accounts' password is in the README
 SECRET_KEY = require("SECRET_KEY", env("SECRET_KEY", ""))
 # Links in emails are built from SITE_URL and requests are refused for any other Host: both must be real.
 SITE_URL = require("SITE_URL", env("SITE_URL", "")).rstrip("/")

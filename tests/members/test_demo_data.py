@@ -1,3 +1,4 @@
+import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import call_command
 
@@ -27,3 +28,19 @@ def test_demo_owner_can_sign_in_with_the_documented_password(client, db):
 
     assert response.status_code == 302
     assert client.get("/", follow=True).redirect_chain[-1][0] == "/o/acme-corp/members/"
+
+
+def test_demo_data_refuses_to_run_with_the_production_settings(db, settings, monkeypatch):
+    from django.core.management.base import CommandError
+
+    from tests.helpers import db_snapshot
+    from tests.production.conftest import load_production
+
+    settings.DEMO_DATA_ALLOWED = load_production(monkeypatch).DEMO_DATA_ALLOWED
+    before = db_snapshot()
+
+    with pytest.raises(CommandError, match="production"):
+        call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert db_snapshot() == before
+    assert not User.objects.filter(email="owner@example.com").exists()

@@ -3,7 +3,8 @@
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from members.models import Membership, Organization, Project, ProjectMembership, User
@@ -30,6 +31,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_DATA_ALLOWED:
+            # The demo accounts' password is published in the README: never create them where people sign in.
+            raise CommandError("demo_data refuses to run with the production settings (DEMO_DATA_ALLOWED is off).")
         organization, _ = Organization.objects.get_or_create(
             slug="acme-corp",
             defaults={"name": "Acme Corp", "billing_email": "billing@example.com", "plan_name": "Enterprise"},
