@@ -10,10 +10,33 @@ from django.test import Client
 from members.models import Organization, User
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
-requires_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL row locks (SQLite ignores select_for_update); set DATABASE_URL to a PostgreSQL database",
+POSTGRES_SKIP_REASON = (
+    "needs PostgreSQL (row locks, query plans, a real worker); set DATABASE_URL to a PostgreSQL database to run it"
 )
+# Older spelling of the marker, kept so tests written with it keep working.
+requires_postgres = pytest.mark.postgres
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if connection.vendor == "postgresql":
+        return
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.skip(reason=POSTGRES_SKIP_REASON))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say out loud that the PostgreSQL-only tests did not run, so a green SQLite run is not mistaken for all."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and POSTGRES_SKIP_REASON in str(report.longrepr[2])
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} PostgreSQL-only tests (marker: postgres) were skipped: {POSTGRES_SKIP_REASON}.",
+            yellow=True,
+        )
 
 
 @pytest.fixture

@@ -1,13 +1,17 @@
-"""Test helpers shared by the suites: run the email worker, read sent emails, snapshot the database."""
+"""Test helpers shared by the suites: run the email worker, read sent emails, snapshot the database,
+run calls at the same moment on their own connections (the one race harness)."""
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
 from django.apps import apps
 from django.core.management import call_command
+from django.db import connection
 from django.urls import resolve
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -45,3 +49,27 @@ def accept_token(body: str, site_url: str) -> str:
     resolved = resolve(match.group(1))
     assert resolved.view_name == "members:invitation_open"
     return resolved.kwargs["token"]
+
+
+def run_together(*calls: Callable[[], object]) -> list[object]:
+    """Start each call on its own thread (and so its own database connection) at the same moment and
+    return each one's result or exception, in the order of ``calls``. Needs a transactional test on
+    PostgreSQL: SQLite ignores row locks."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def worker(index: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as error:  # collected and asserted on by the test
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results

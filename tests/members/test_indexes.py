@@ -14,10 +14,9 @@ from django.utils import timezone
 
 from members.models import Invitation, Membership, MembershipEvent, OutboundEmail, User
 from members.selectors import member_rows
-from tests.conftest import requires_postgres
 from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory
 
-pytestmark = requires_postgres
+pytestmark = pytest.mark.postgres
 
 
 def indexed(queryset) -> str:

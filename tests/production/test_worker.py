@@ -11,6 +11,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,7 +21,6 @@ from members import outbox
 from members.emails import Notification
 from members.models import OutboundEmail
 from members.outbox import deliver_email
-from tests.conftest import requires_postgres
 from tests.production import mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,7 +102,7 @@ def wait_for(predicate, timeout: float = 60) -> None:
         time.sleep(0.1)
 
 
-@requires_postgres
+@pytest.mark.postgres
 def test_two_workers_at_once_send_every_email_exactly_once(transactional_db, organization, tmp_path):
     ids = queue(organization, 30)
     # Duplicate tasks for a third of them (a sweep racing a slow task): still one email each.
@@ -120,7 +120,7 @@ def test_two_workers_at_once_send_every_email_exactly_once(transactional_db, org
     assert set(OutboundEmail.objects.values_list("status", flat=True)) == {OutboundEmail.Status.SENT}
 
 
-@requires_postgres
+@pytest.mark.postgres
 def test_a_worker_killed_mid_send_loses_nothing_and_the_restarted_worker_sends_once(
     transactional_db, organization, tmp_path
 ):

@@ -1,4 +1,5 @@
-"""accept_invitation / decline_invitation, and the races that must hold on PostgreSQL."""
+"""Invitations, the invitee's side (members.services.acceptance): accept and decline, who may, what they
+get, what the inviter hears; and the races with revoke and a second accept (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 
 from members import services
 from members.acceptance import same_email
@@ -24,11 +25,12 @@ from members.exceptions import (
 from members.models import Invitation, Membership, MembershipEvent, OutboundEmail, ProjectMembership, new_nonce
 from members.roles import OrgRole, ProjectRole
 from members.tokens import invitation_token_generator
-from tests.conftest import requires_postgres
 from tests.factories import InvitationFactory, InvitationProjectFactory, MembershipFactory, ProjectFactory, UserFactory
-from tests.helpers import db_snapshot, run_worker
+from tests.helpers import db_snapshot, run_together, run_worker
 
 DOTLESS_I = "\N{LATIN SMALL LETTER DOTLESS I}"
+
+
 KELVIN = "\N{KELVIN SIGN}"
 
 
@@ -54,9 +56,6 @@ def assert_refused(call, error, *, before):
         call()
     assert db_snapshot() == before, "a refusal must change nothing"
     assert mail.outbox == []
-
-
-# --- accepting ---------------------------------------------------------------------------------
 
 
 def test_accepting_joins_with_the_invited_role_and_project_access(invitation, invitee, owner, organization):
@@ -249,9 +248,6 @@ def test_an_expired_factory_invitation_is_refused(organization, invitee):
     assert_refused(lambda: services.accept_invitation(invitation, actor=invitee), InvitationExpired, before=before)
 
 
-# --- declining ---------------------------------------------------------------------------------
-
-
 def test_declining_closes_the_invitation_records_it_and_tells_the_inviter(invitation, owner):
     services.decline_invitation(invitation, actor=None, ip="198.51.100.1")
 
@@ -287,42 +283,21 @@ def test_a_revoked_invitation_cannot_be_declined(organization):
     assert_refused(lambda: services.decline_invitation(invitation, actor=None), InvitationRevoked, before=before)
 
 
-# --- races (PostgreSQL) ------------------------------------------------------------------------
-
-
-def _in_thread(target, results: list, barrier: threading.Barrier | None = None):
-    def run():
-        try:
-            if barrier is not None:
-                barrier.wait(timeout=10)
-            results.append(target())
-        except Exception as error:  # collected and asserted on by the test
-            results.append(error)
-        finally:
-            connection.close()
-
-    return threading.Thread(target=run)
-
-
 def _fresh(invitation: Invitation) -> Invitation:
     return Invitation.objects.get(pk=invitation.pk)
 
 
-@requires_postgres
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_same_link_accepted_twice_at_once_makes_one_membership(organization):
     for round_ in range(5):
         invitation = InvitationFactory(organization=organization, email=f"racer{round_}@example.com")
         user = UserFactory(email=invitation.email)
-        barrier, results = threading.Barrier(2), []
-        threads = [
-            _in_thread(lambda i=invitation, u=user: services.accept_invitation(_fresh(i), actor=u), results, barrier)
-            for _ in range(2)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+
+        def accept(i=invitation, u=user):
+            return services.accept_invitation(_fresh(i), actor=u)
+
+        results = run_together(accept, accept)
 
         assert sorted(type(r).__name__ for r in results) == ["AcceptResult", "InvitationAlreadyUsed"], results
         assert Membership.objects.filter(organization=organization, user=user).count() == 1
@@ -331,7 +306,6 @@ def test_the_same_link_accepted_twice_at_once_makes_one_membership(organization)
             == 1
         )
         assert MembershipEvent.objects.filter(action="invitation_accepted", target_email=user.email).count() == 1
-    close_old_connections()
 
 
 def _holding_the_lock(action, *, locked: threading.Event, hold: float = 0.5):
@@ -359,20 +333,18 @@ def _revoke(invitation: Invitation, actor):
     return services.revoke_invitation(_fresh(invitation), actor=actor)
 
 
-@requires_postgres
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_an_accept_waiting_on_a_revoke_makes_no_membership(organization, owner):
     invitation = InvitationFactory(organization=organization, email="racer@example.com")
     user = UserFactory(email=invitation.email)
     checked = _fresh(invitation)  # the accept checked the link before the revoke happened
-    locked, results = threading.Event(), []
-    revoke = _in_thread(_holding_the_lock(lambda: _revoke(invitation, owner), locked=locked), results)
-    accept = _in_thread(_after(locked, lambda: services.accept_invitation(checked, actor=user)), results)
+    locked = threading.Event()
 
-    revoke.start()
-    accept.start()
-    revoke.join(timeout=30)
-    accept.join(timeout=30)
+    results = run_together(
+        _holding_the_lock(lambda: _revoke(invitation, owner), locked=locked),
+        _after(locked, lambda: services.accept_invitation(checked, actor=user)),
+    )
 
     assert [type(r).__name__ for r in results] == ["Invitation", "InvitationRevoked"], results
     assert not Membership.objects.filter(organization=organization, user=user).exists()
@@ -380,43 +352,34 @@ def test_an_accept_waiting_on_a_revoke_makes_no_membership(organization, owner):
     assert _fresh(invitation).status == Invitation.Status.REVOKED
 
 
-@requires_postgres
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_revoke_waiting_on_an_accept_leaves_the_member_in(organization, owner):
     invitation = InvitationFactory(organization=organization, email="racer@example.com")
     user = UserFactory(email=invitation.email)
-    locked, results = threading.Event(), []
-    accept = _in_thread(
-        _holding_the_lock(lambda: services.accept_invitation(_fresh(invitation), actor=user), locked=locked), results
-    )
-    revoke = _in_thread(_after(locked, lambda: _revoke(invitation, owner)), results)
+    locked = threading.Event()
 
-    accept.start()
-    revoke.start()
-    accept.join(timeout=30)
-    revoke.join(timeout=30)
+    results = run_together(
+        _holding_the_lock(lambda: services.accept_invitation(_fresh(invitation), actor=user), locked=locked),
+        _after(locked, lambda: _revoke(invitation, owner)),
+    )
 
     assert sorted(type(r).__name__ for r in results) == ["AcceptResult", "InvitationNotPendingError"], results
     assert Membership.objects.filter(organization=organization, user=user).exists()
     assert _fresh(invitation).status == Invitation.Status.ACCEPTED
 
 
-@requires_postgres
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_accept_racing_revoke_never_leaves_a_membership_after_the_revoke(organization, owner):
     for round_ in range(5):
         invitation = InvitationFactory(organization=organization, email=f"racer{round_}@example.com")
         user = UserFactory(email=invitation.email)
         checked = _fresh(invitation)
-        barrier, results = threading.Barrier(2), []
-        threads = [
-            _in_thread(lambda c=checked, u=user: services.accept_invitation(c, actor=u), results, barrier),
-            _in_thread(lambda i=invitation: _revoke(i, owner), results, barrier),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        results = run_together(
+            lambda c=checked, u=user: services.accept_invitation(c, actor=u),
+            lambda i=invitation: _revoke(i, owner),
+        )
 
         status = _fresh(invitation).status
         joined = Membership.objects.filter(organization=organization, user=user).exists()

@@ -1,4 +1,5 @@
-"""The Members page services: each rule, each refusal, the no-op cases, audit rows and queued emails."""
+"""Invitations, the owner's side (members.services.invitations): invite, resend and revoke, the daily
+limits, and the races that only a real row lock settles (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -10,26 +11,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from members import services
-from members.exceptions import InvitationLimitError, InvitationNotPendingError, LastOwnerError, MembershipGoneError
-from members.models import Invitation, Membership, MembershipEvent, OutboundEmail, ProjectMembership
+from members.exceptions import (
+    InvitationLimitError,
+    InvitationNotPendingError,
+)
+from members.models import Invitation, Membership, MembershipEvent, OutboundEmail
 from members.roles import OrgRole, ProjectRole
 from tests.factories import (
     InvitationFactory,
     MembershipFactory,
     OrganizationFactory,
     ProjectFactory,
-    ProjectMembershipFactory,
     UserFactory,
 )
+from tests.helpers import run_together
 
 IP = "203.0.113.7"
 
 
 def events(action: str) -> list[MembershipEvent]:
     return list(MembershipEvent.objects.filter(action=action).order_by("pk"))
-
-
-# --- invite_members ------------------------------------------------------------------------------
 
 
 def test_invite_creates_a_pending_invitation_with_expiry_event_and_email(organization, owner, settings):
@@ -177,9 +178,6 @@ def test_rolled_back_invite_leaves_no_invitation_event_email_or_task(organizatio
     assert not OutboundEmail.objects.exists() and not DBTaskResult.objects.exists()
 
 
-# --- resend_invitation ---------------------------------------------------------------------------
-
-
 def test_resend_rotates_the_nonce_and_renews_the_expiry(organization, owner, settings):
     invitation = InvitationFactory(organization=organization, expired=True, delivery_status="bounced")
     old_nonce, old_expiry = invitation.nonce, invitation.expires_at
@@ -215,9 +213,6 @@ def test_resend_counts_towards_the_daily_limit(organization, owner, settings):
     assert invitation.nonce == nonce
 
 
-# --- revoke_invitation ---------------------------------------------------------------------------
-
-
 def test_revoke_marks_it_revoked_kills_the_link_and_tells_the_invitee(organization, owner):
     invitation = InvitationFactory(organization=organization, email="bye@example.com", owner=True)
     old_nonce = invitation.nonce
@@ -246,135 +241,40 @@ def test_revoking_an_accepted_invitation_is_refused(organization, owner):
     assert not MembershipEvent.objects.exists() and not OutboundEmail.objects.exists()
 
 
-# --- change_member_role --------------------------------------------------------------------------
-
-
-def test_promoting_a_member_records_the_change_and_emails_them(organization, owner, member):
-    membership = Membership.objects.get(user=member)
-
-    services.change_member_role(membership, actor=owner, role=OrgRole.OWNER, ip=IP)
-
-    membership.refresh_from_db()
-    assert membership.role == OrgRole.OWNER
-    [event] = events(MembershipEvent.Action.ROLE_CHANGED)
-    assert (event.old_role, event.new_role, event.target_email, event.ip_address) == (
-        "member",
-        "owner",
-        member.email,
-        IP,
-    )
-    [email] = OutboundEmail.objects.all()
-    assert (email.kind, email.to_email) == (OutboundEmail.Kind.ROLE_CHANGED, member.email)
-    assert email.context["role_label"] == "Organization Owner"
-    assert email.context["old_role_label"] == "Organization Member"
-
-
-def test_setting_the_same_role_is_a_no_op(organization, owner, member):
-    membership = Membership.objects.get(user=member)
-    services.change_member_role(membership, actor=owner, role=OrgRole.MEMBER)
-    assert not MembershipEvent.objects.exists() and not OutboundEmail.objects.exists()
-
-
-def test_demoting_the_last_owner_is_refused(organization, owner):
-    membership = Membership.objects.get(user=owner)
-    with pytest.raises(LastOwnerError):
-        services.change_member_role(membership, actor=owner, role=OrgRole.MEMBER)
-    membership.refresh_from_db()
-    assert membership.role == OrgRole.OWNER
-    assert not MembershipEvent.objects.exists() and not OutboundEmail.objects.exists()
-
-
-def test_an_owner_may_demote_themselves_when_another_owner_remains(organization, owner):
-    MembershipFactory(organization=organization, owner=True)
-    membership = Membership.objects.get(user=owner)
-    services.change_member_role(membership, actor=owner, role=OrgRole.MEMBER)
-    membership.refresh_from_db()
-    assert membership.role == OrgRole.MEMBER
-
-
-def test_role_change_decides_on_the_current_role_not_a_stale_copy(organization, owner):
-    other = MembershipFactory(organization=organization, owner=True)
-    stale_owner = Membership.objects.get(user=owner)
-    services.change_member_role(other, actor=owner, role=OrgRole.MEMBER)
-    with pytest.raises(LastOwnerError):
-        services.change_member_role(stale_owner, actor=owner, role=OrgRole.MEMBER)
-
-
-def test_role_change_of_a_removed_member_is_refused(organization, owner, member):
-    membership = Membership.objects.get(user=member)
-    Membership.objects.filter(pk=membership.pk).delete()
-    with pytest.raises(MembershipGoneError):
-        services.change_member_role(membership, actor=owner, role=OrgRole.OWNER)
-
-
-def test_an_unknown_role_is_a_programming_error(organization, owner, member):
-    with pytest.raises(ValueError):
-        services.change_member_role(Membership.objects.get(user=member), actor=owner, role="admin")
-
-
-# --- remove_member -------------------------------------------------------------------------------
-
-
-def test_removing_a_member_deletes_their_access_in_this_organization_only(organization, owner, member):
-    here = ProjectFactory(organization=organization)
-    elsewhere_org = OrganizationFactory()
-    MembershipFactory(organization=elsewhere_org, user=member)
-    elsewhere = ProjectFactory(organization=elsewhere_org)
-    ProjectMembershipFactory(project=here, user=member)
-    ProjectMembershipFactory(project=elsewhere, user=member)
-
-    services.remove_member(Membership.objects.get(organization=organization, user=member), actor=owner, ip=IP)
-
-    assert not Membership.objects.filter(organization=organization, user=member).exists()
-    assert list(ProjectMembership.objects.filter(user=member).values_list("project", flat=True)) == [elsewhere.pk]
-    assert Membership.objects.filter(organization=elsewhere_org, user=member).exists()
-    [event] = events(MembershipEvent.Action.MEMBER_REMOVED)
-    assert (event.target_email, event.old_role, event.ip_address) == (member.email, OrgRole.MEMBER, IP)
-    [email] = OutboundEmail.objects.all()
-    assert (email.kind, email.to_email) == (OutboundEmail.Kind.REMOVED, member.email)
-
-
-def test_removing_a_user_revokes_the_pending_invitations_they_sent(organization, owner):
-    leaving = MembershipFactory(organization=organization, owner=True)
-    sent = InvitationFactory(organization=organization, invited_by=leaving.user, email="theirs@example.com")
-    accepted = InvitationFactory(organization=organization, invited_by=leaving.user, accepted=True)
-    mine = InvitationFactory(organization=organization, invited_by=owner)
-
-    revoked = services.remove_member(leaving, actor=owner)
-
-    assert revoked == [sent]
-    sent.refresh_from_db(), accepted.refresh_from_db(), mine.refresh_from_db()
-    assert sent.status == Invitation.Status.REVOKED
-    assert accepted.status == Invitation.Status.ACCEPTED and mine.status == Invitation.Status.PENDING
-    assert sorted(OutboundEmail.objects.values_list("kind", "to_email")) == [
-        (OutboundEmail.Kind.INVITATION_REVOKED, "theirs@example.com"),
-        (OutboundEmail.Kind.REMOVED, leaving.user.email),
-    ]
-    assert [e.target_email for e in events(MembershipEvent.Action.INVITATION_REVOKED)] == ["theirs@example.com"]
-
-
-def test_removing_the_last_owner_is_refused(organization, owner):
-    with pytest.raises(LastOwnerError):
-        services.remove_member(Membership.objects.get(user=owner), actor=owner)
-    assert Membership.objects.filter(user=owner).exists()
-    assert not MembershipEvent.objects.exists() and not OutboundEmail.objects.exists()
-
-
-def test_removing_an_owner_when_another_remains_is_allowed(organization, owner):
-    other = MembershipFactory(organization=organization, owner=True)
-    services.remove_member(other, actor=owner)
-    assert not Membership.objects.filter(pk=other.pk).exists()
-
-
-def test_removing_someone_already_removed_is_refused(organization, owner, member):
-    membership = Membership.objects.get(user=member)
-    services.remove_member(membership, actor=owner)
-    with pytest.raises(MembershipGoneError):
-        services.remove_member(membership, actor=owner)
-    assert OutboundEmail.objects.count() == 1
-
-
 def test_the_invitee_of_an_existing_user_is_not_confused_with_members(organization, owner):
     user = UserFactory(email="someone@example.com")
     result = services.invite_members(organization, actor=owner, emails=["someone@example.com"], role="member")
     assert [i.email for i in result.invited] == [user.email]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_concurrent_invites_cannot_overshoot_the_daily_limit(settings):
+    settings.INVITATIONS_PER_ORGANIZATION_PER_DAY = 3
+    alice, bob = UserFactory(email="alice@example.com"), UserFactory(email="bob@example.com")
+    organization = OrganizationFactory(owner=alice)
+    MembershipFactory(organization=organization, user=bob, owner=True)
+
+    results = run_together(
+        lambda: services.invite_members(organization, actor=alice, emails=["a1@x.com", "a2@x.com"], role="member"),
+        lambda: services.invite_members(organization, actor=bob, emails=["b1@x.com", "b2@x.com"], role="member"),
+    )
+
+    assert sum(isinstance(r, InvitationLimitError) for r in results) == 1, results
+    assert Invitation.objects.filter(organization=organization).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_concurrent_invites_of_the_same_address_create_one_invitation():
+    alice, bob = UserFactory(email="alice@example.com"), UserFactory(email="bob@example.com")
+    organization = OrganizationFactory(owner=alice)
+    MembershipFactory(organization=organization, user=bob, owner=True)
+
+    results = run_together(
+        lambda: services.invite_members(organization, actor=alice, emails=["same@x.com"], role="member"),
+        lambda: services.invite_members(organization, actor=bob, emails=["SAME@x.com"], role="member"),
+    )
+
+    assert sorted(len(r.invited) for r in results) == [0, 1], results
+    assert Invitation.objects.filter(organization=organization).count() == 1

@@ -1,0 +1,34 @@
+"""Every write OrgConsole makes, one module per aggregate. Each service is atomic, takes the object it
+acts on first, keyword-only arguments after it with a required ``actor``, locks what its decision
+depends on, records an audit event in the same transaction and raises a ``DomainError`` with a
+user-facing message when it refuses. Callers use ``from members import services``.
+"""
+
+from members.services.acceptance import AcceptResult, accept_invitation, decline_invitation
+from members.services.invitations import InviteResult, invite_members, resend_invitation, revoke_invitation
+from members.services.memberships import change_member_role, leave_organization, remove_member
+from members.services.organizations import (
+    create_organization,
+    create_project,
+    rename_project,
+    update_billing,
+    update_organization_settings,
+)
+
+__all__ = [
+    "AcceptResult",
+    "InviteResult",
+    "accept_invitation",
+    "change_member_role",
+    "create_organization",
+    "create_project",
+    "decline_invitation",
+    "invite_members",
+    "leave_organization",
+    "remove_member",
+    "rename_project",
+    "resend_invitation",
+    "revoke_invitation",
+    "update_billing",
+    "update_organization_settings",
+]

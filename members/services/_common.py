@@ -1,0 +1,122 @@
+"""What every service shares: the audit row, the organization lock, the last-owner rule and the
+one way to lock an invitation."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from members.exceptions import InvitationNotPendingError, LastOwnerError
+from members.models import Invitation, Membership, MembershipEvent, Organization, User
+from members.roles import OrgRole
+
+# The package's name, so log lines keep the logger they always had.
+logger = logging.getLogger("members.services")
+
+
+def log_on_commit(message: str, **fields: Any) -> None:
+    """One log line once the change commits (none if it rolls back). Ids and roles only: the audit
+    row holds the addresses; a log line holds no token, password or email."""
+    transaction.on_commit(lambda: logger.info(message, extra=fields))
+
+
+def record_event(
+    organization: Organization,
+    *,
+    actor: User | None,
+    action: str,
+    target_email: str = "",
+    old_role: str = "",
+    new_role: str = "",
+    ip: str | None = None,
+) -> MembershipEvent:
+    """Write one audit row (and, once committed, one log line); call it inside the transaction of the change."""
+    event = MembershipEvent.objects.create(
+        organization=organization,
+        organization_name=organization.name,
+        actor=actor,
+        actor_email=actor.email if actor else "",
+        action=action,
+        target_email=target_email,
+        old_role=old_role,
+        new_role=new_role,
+        ip_address=ip,
+    )
+    log_on_commit(
+        f"membership.{action}",
+        action=action,
+        event_id=event.pk,
+        org=organization.slug,
+        actor_id=getattr(actor, "pk", None),
+        old_role=old_role,
+        new_role=new_role,
+    )
+    return event
+
+
+def record_invitation_event(
+    invitation: Invitation,
+    *,
+    actor: User | None,
+    action: str,
+    ip: str | None,
+    old_role: str = "",
+    new_role: str = "",
+) -> MembershipEvent:
+    """The audit row for something that happened to an invitation (its organization, its address)."""
+    return record_event(
+        invitation.organization,
+        actor=actor,
+        action=action,
+        target_email=invitation.email,
+        old_role=old_role,
+        new_role=new_role,
+        ip=ip,
+    )
+
+
+def close_invitation(invitation: Invitation, *, status: str, **changes: object) -> None:
+    """Mark a locked invitation accepted, declined or revoked as of now, with any other ``changes``."""
+    invitation.status = status
+    invitation.responded_at = timezone.now()
+    for name, value in changes.items():
+        setattr(invitation, name, value)
+    invitation.save(update_fields=["status", "responded_at", *changes])
+
+
+def lock_organization(organization: Organization) -> Organization:
+    """Lock the organization row: owner counts are decided while holding it, so two
+    concurrent demotions or removals cannot both see "another owner exists"."""
+    return Organization.objects.select_for_update().get(pk=organization.pk)
+
+
+def ensure_not_last_owner(membership: Membership) -> None:
+    """Refuse a change that would leave the organization without an owner (caller holds the lock)."""
+    if membership.role != OrgRole.OWNER:
+        return
+    others = (
+        Membership.objects.filter(organization_id=membership.organization_id, role=OrgRole.OWNER)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+    if not others:
+        raise LastOwnerError()
+
+
+def invitations_for_update() -> QuerySet[Invitation]:
+    """Invitation rows to lock, in the caller's transaction. ``of=self`` locks the invitation rows
+    only, not the organization and inviter rows read along with them."""
+    return Invitation.objects.select_for_update(of=("self",)).select_related("organization", "invited_by")
+
+
+def lock_invitation(invitation: Invitation, *, pending_only: bool = False) -> Invitation:
+    """Lock the invitation row and read it again: a concurrent accept, decline, resend or revoke waits
+    here and this caller sees its outcome. With ``pending_only``, refuse one that is no longer pending."""
+    locked = invitations_for_update().get(pk=invitation.pk)
+    if pending_only and locked.status != Invitation.Status.PENDING:
+        raise InvitationNotPendingError()
+    return locked

@@ -1,0 +1,222 @@
+"""Invitations, the owner's side: invite, resend, revoke, within the daily sending limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members import outbox
+from members.emails import invitation_email, invitation_revoked_email
+from members.exceptions import InvitationLimitError, InvitationNotPendingError
+from members.models import Invitation, InvitationProject, MembershipEvent, Organization, Project, User, new_nonce
+from members.roles import OrgRole, ProjectRole
+from members.services._common import close_invitation, lock_invitation, lock_organization, record_invitation_event
+
+
+@dataclass
+class InviteResult:
+    """What ``invite_members`` did with each address it was given."""
+
+    invited: list[Invitation] = field(default_factory=list)
+    already_members: list[str] = field(default_factory=list)
+    already_invited: list[Invitation] = field(default_factory=list)
+
+
+def _sends_in_last_day(organization: Organization, *, actor: User) -> tuple[int, int]:
+    """Invitations and resends sent in the last 24 hours, by the organization and by the actor
+    (in any organization). Counted from the audit rows, which record every send."""
+    since = timezone.now() - timedelta(hours=24)
+    sends = MembershipEvent.objects.filter(
+        action__in=[MembershipEvent.Action.INVITED, MembershipEvent.Action.INVITATION_RESENT], created_at__gte=since
+    )
+    return sends.filter(organization=organization).count(), sends.filter(actor=actor).count()
+
+
+def _ensure_within_daily_limits(organization: Organization, *, actor: User, new_sends: int) -> None:
+    """Refuse sends beyond the daily limits; the caller holds the organization lock (and the actor's)."""
+    by_organization, by_actor = _sends_in_last_day(organization, actor=actor)
+    org_limit = settings.INVITATIONS_PER_ORGANIZATION_PER_DAY
+    actor_limit = settings.INVITATIONS_PER_INVITER_PER_DAY
+    if by_organization + new_sends > org_limit:
+        raise InvitationLimitError(
+            _(
+                "This organization can send %(limit)d invitations a day and has %(left)d left today; "
+                "you tried to send %(count)d. Try again tomorrow."
+            )
+            % {"limit": org_limit, "left": max(org_limit - by_organization, 0), "count": new_sends}
+        )
+    if by_actor + new_sends > actor_limit:
+        raise InvitationLimitError(
+            _(
+                "You can send %(limit)d invitations a day and have %(left)d left today; "
+                "you tried to send %(count)d. Try again tomorrow."
+            )
+            % {"limit": actor_limit, "left": max(actor_limit - by_actor, 0), "count": new_sends}
+        )
+
+
+def _lock_sender(organization: Organization, actor: User) -> None:
+    # Always organization first, then the actor: the per-organization and per-inviter counts are
+    # decided while both rows are held, so concurrent invites cannot overshoot either limit.
+    lock_organization(organization)
+    User.objects.select_for_update().filter(pk=actor.pk).first()
+
+
+def _existing_member_emails(organization: Organization, lowered: list[str]) -> set[str]:
+    """The lower-cased addresses, among ``lowered``, that belong to a member of the organization
+    (their account email or any verified or primary address of theirs)."""
+    members = User.objects.filter(memberships__organization=organization)
+    found = set(members.annotate(e=Lower("email")).filter(e__in=lowered).values_list("e", flat=True))
+    addresses = (
+        EmailAddress.objects.filter(user__memberships__organization=organization)
+        .filter(Q(verified=True) | Q(primary=True))
+        .annotate(e=Lower("email"))
+        .filter(e__in=lowered)
+        .values_list("e", flat=True)
+    )
+    return found | set(addresses)
+
+
+def _unique(emails: list[str]) -> list[str]:
+    """Collapse duplicates case-insensitively, keeping the first spelling."""
+    unique: dict[str, str] = {}
+    for address in emails:
+        address = address.strip()
+        if address:
+            unique.setdefault(address.casefold(), address)
+    return list(unique.values())
+
+
+def _classify(organization: Organization, addresses: list[str]) -> tuple[InviteResult, list[str]]:
+    """Split the addresses into members, already invited (pending), and the ones to invite."""
+    lowered = [address.lower() for address in addresses]
+    members = _existing_member_emails(organization, lowered)
+    pending = {
+        invitation.email.lower(): invitation
+        for invitation in Invitation.objects.filter(organization=organization, status=Invitation.Status.PENDING)
+        .annotate(e=Lower("email"))
+        .filter(e__in=lowered)
+    }
+    result, to_invite = InviteResult(), []
+    for address in addresses:
+        if address.lower() in members:
+            result.already_members.append(address)
+        elif address.lower() in pending:
+            result.already_invited.append(pending[address.lower()])
+        else:
+            to_invite.append(address)
+    return result, to_invite
+
+
+def _create_invitation(
+    organization: Organization,
+    *,
+    actor: User,
+    email: str,
+    role: str,
+    project_roles: dict[Project, str],
+    now: datetime,
+    ip: str | None,
+) -> Invitation:
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email,
+        role=role,
+        invited_by=actor,
+        sent_at=now,
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.INVITATION_EXPIRY),
+    )
+    InvitationProject.objects.bulk_create(
+        InvitationProject(invitation=invitation, project=project, role=project_role)
+        for project, project_role in project_roles.items()
+    )
+    record_invitation_event(invitation, actor=actor, action=MembershipEvent.Action.INVITED, new_role=role, ip=ip)
+    outbox.queue(invitation_email(invitation, inviter=actor))
+    return invitation
+
+
+@transaction.atomic
+def invite_members(
+    organization: Organization,
+    *,
+    actor: User,
+    emails: list[str],
+    role: str,
+    project_roles: dict[Project, str] | None = None,
+    ip: str | None = None,
+) -> InviteResult:
+    """Invite each address (new or existing users alike), skipping members and open invitations."""
+    role = OrgRole(role)
+    project_roles = project_roles or {}
+    for project, project_role in project_roles.items():
+        ProjectRole(project_role)  # a ValueError for anything that is not a project role
+        if project.organization_id != organization.pk:
+            raise ValueError(f"Project {project.pk} is not in organization {organization.pk}.")
+
+    _lock_sender(organization, actor)
+    result, to_invite = _classify(organization, _unique(emails))
+    if not to_invite:
+        return result
+    _ensure_within_daily_limits(organization, actor=actor, new_sends=len(to_invite))
+    now = timezone.now()
+    for address in to_invite:
+        invitation = _create_invitation(
+            organization, actor=actor, email=address, role=role, project_roles=project_roles, now=now, ip=ip
+        )
+        result.invited.append(invitation)
+    return result
+
+
+@transaction.atomic
+def resend_invitation(invitation: Invitation, *, actor: User, ip: str | None = None) -> Invitation:
+    """Send a pending (or expired) invitation again with a fresh link and expiry; older links stop working."""
+    _lock_sender(invitation.organization, actor)
+    invitation = lock_invitation(invitation, pending_only=True)
+    _ensure_within_daily_limits(invitation.organization, actor=actor, new_sends=1)
+    now = timezone.now()
+    invitation.nonce = new_nonce()
+    invitation.sent_at = now
+    invitation.expires_at = now + timedelta(hours=settings.INVITATION_EXPIRY)
+    invitation.delivery_status = Invitation.Delivery.QUEUED
+    invitation.save(update_fields=["nonce", "sent_at", "expires_at", "delivery_status"])
+    record_invitation_event(
+        invitation, actor=actor, action=MembershipEvent.Action.INVITATION_RESENT, new_role=invitation.role, ip=ip
+    )
+    # The email names the person resending it; the invitation keeps its original inviter.
+    outbox.queue(invitation_email(invitation, inviter=actor))
+    return invitation
+
+
+def revoke_locked_invitation(invitation: Invitation, *, actor: User, ip: str | None) -> None:
+    """Revoke a pending invitation the caller has locked, record it and tell the invitee (inside the
+    caller's transaction)."""
+    # A new nonce too, belt and braces: the old link's nonce no longer matches either.
+    close_invitation(invitation, status=Invitation.Status.REVOKED, nonce=new_nonce())
+    record_invitation_event(
+        invitation, actor=actor, action=MembershipEvent.Action.INVITATION_REVOKED, old_role=invitation.role, ip=ip
+    )
+    outbox.queue(invitation_revoked_email(invitation, actor=actor))
+
+
+@transaction.atomic
+def revoke_invitation(invitation: Invitation, *, actor: User, ip: str | None = None) -> Invitation:
+    """Revoke a pending invitation: its link stops working at once and the invitee is told.
+    Revoking an invitation that is already revoked does nothing."""
+    # Organization first, then the invitation: the order every service that takes both uses.
+    lock_organization(invitation.organization)
+    locked = lock_invitation(invitation)
+    if locked.status == Invitation.Status.REVOKED:
+        return locked
+    if locked.status != Invitation.Status.PENDING:
+        raise InvitationNotPendingError()
+    revoke_locked_invitation(locked, actor=actor, ip=ip)
+    return locked

@@ -1,0 +1,101 @@
+"""Who belongs: change a member's role, remove a member, leave an organization."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from members import outbox
+from members.emails import removed_email, role_changed_email
+from members.exceptions import MembershipGoneError
+from members.models import Invitation, Membership, MembershipEvent, Organization, ProjectMembership, User
+from members.roles import OrgRole
+from members.services._common import ensure_not_last_owner, invitations_for_update, lock_organization, record_event
+from members.services.invitations import revoke_locked_invitation
+
+
+def _reload_membership(membership: Membership) -> Membership:
+    """The membership as it is now, read under the organization lock the caller holds: its role may
+    have changed, or it may be gone, since the caller loaded it."""
+    current = Membership.objects.select_related("user", "organization").filter(pk=membership.pk).first()
+    if current is None:
+        raise MembershipGoneError()
+    return current
+
+
+def _end_membership(membership: Membership, *, actor: User, action: str, ip: str | None) -> None:
+    """Delete the membership with the person's project access in the organization, and record it."""
+    ProjectMembership.objects.filter(
+        project__organization_id=membership.organization_id, user_id=membership.user_id
+    ).delete()
+    membership.delete()
+    record_event(
+        membership.organization,
+        actor=actor,
+        action=action,
+        target_email=membership.user.email,
+        old_role=membership.role,
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def change_member_role(membership: Membership, *, actor: User, role: str, ip: str | None = None) -> Membership:
+    """Give a member another organization role and tell them; the last owner cannot be demoted."""
+    role = OrgRole(role)
+    lock_organization(membership.organization)
+    membership = _reload_membership(membership)
+    old_role = membership.role
+    if old_role == role:
+        return membership
+    if role != OrgRole.OWNER:
+        ensure_not_last_owner(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    record_event(
+        membership.organization,
+        actor=actor,
+        action=MembershipEvent.Action.ROLE_CHANGED,
+        target_email=membership.user.email,
+        old_role=old_role,
+        new_role=role,
+        ip=ip,
+    )
+    outbox.queue(role_changed_email(membership, actor=actor, old_role=old_role))
+    return membership
+
+
+@transaction.atomic
+def remove_member(membership: Membership, *, actor: User, ip: str | None = None) -> list[Invitation]:
+    """Remove a member with their project access in the organization, revoke the pending
+    invitations they sent, and tell everyone affected. The last owner cannot be removed.
+
+    Returns the invitations revoked along with the member."""
+    lock_organization(membership.organization)
+    membership = _reload_membership(membership)
+    ensure_not_last_owner(membership)
+    revoked = list(
+        invitations_for_update()
+        .filter(
+            organization_id=membership.organization_id, invited_by=membership.user, status=Invitation.Status.PENDING
+        )
+        .order_by("pk")
+    )
+    for invitation in revoked:
+        revoke_locked_invitation(invitation, actor=actor, ip=ip)
+    _end_membership(membership, actor=actor, action=MembershipEvent.Action.MEMBER_REMOVED, ip=ip)
+    outbox.queue(removed_email(membership, actor=actor))
+    return revoked
+
+
+@transaction.atomic
+def leave_organization(organization: Organization, *, actor: User, ip: str | None = None) -> None:
+    """The actor leaves the organization, with their project access in it; the last owner cannot.
+    Unlike a removal, the invitations they sent stay pending."""
+    lock_organization(organization)
+    membership = (
+        Membership.objects.select_related("user", "organization").filter(organization=organization, user=actor).first()
+    )
+    if membership is None:
+        return
+    ensure_not_last_owner(membership)
+    _end_membership(membership, actor=actor, action=MembershipEvent.Action.MEMBER_LEFT, ip=ip)
