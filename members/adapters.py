@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from members import acceptance, services
+from members.account_emails import OutboxMailMixin
 from members.exceptions import DomainError, InvitationError
 from members.http import client_ip
 from members.models import Invitation
@@ -59,8 +60,9 @@ def accept_from_session(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("members:members", args=[organization.slug]))
 
 
-class AccountAdapter(DefaultAccountAdapter):
-    """Our allauth adapter: keeps an opened invitation through signup, login and the other flows."""
+class AccountAdapter(OutboxMailMixin, DefaultAccountAdapter):
+    """Our allauth adapter: keeps an opened invitation through signup, login and the other flows; sends
+    allauth's emails through our outbox (``OutboxMailMixin``)."""
 
     def get_client_ip(self, request: HttpRequest) -> str:
         # One answer for allauth's rate limits and our audit rows and logs (trusted-proxy aware).

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -157,22 +160,78 @@ LINK_BUILDERS: dict[str, Callable[[OutboundEmail], str]] = {
 }
 
 
-def render_email(outbound: OutboundEmail) -> EmailMultiAlternatives:
-    """Build the message from the kind's template triplet (subject, text, HTML)."""
+# --- allauth's own emails (confirmation, password reset, "account already exists", notifications). ---
+# The adapter (members.account_emails) renders them in the request with allauth's templates, but a link
+# that carries a secret (a confirmation key, a reset token) stands in the text as a marker and is built
+# here at send time, from SITE_URL, so the outbox never stores a secret.
+
+SECRET_LINK_MARKER = "ORGCONSOLE_SECRET_LINK_"
+
+
+class LinkGone(Exception):
+    """The address or account a secret link was for no longer exists: the email has nothing to offer."""
+
+
+def confirm_email_url(email_address_id: int) -> str:
+    address = EmailAddress.objects.filter(pk=email_address_id, verified=False).first()
+    if address is None:
+        raise LinkGone(f"email address {email_address_id} is gone or already verified")
+    return site_url(reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key]))
+
+
+def reset_password_url(user_id: int) -> str:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise LinkGone(f"user {user_id} is gone")
+    key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
+    path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+    return site_url(path.replace("UID-KEY", key))
+
+
+SECRET_LINK_BUILDERS: dict[str, Callable[[int], str]] = {
+    "confirm_email": confirm_email_url,
+    "reset_password": reset_password_url,
+}
+
+
+def account_email(*, to_email: str, subject: str, text: str, html: str, links: dict[str, list[Any]]) -> Notification:
+    """An allauth email rendered in the request; ``links`` maps each marker in it to ``[builder, id]``."""
+    context = {"subject": subject, "text": text, "html": html, "secret_links": links}
+    return Notification(kind=OutboundEmail.Kind.ACCOUNT, to_email=to_email, organization=None, context=context)
+
+
+def _account_parts(outbound: OutboundEmail) -> tuple[str, str, str]:
+    subject, text, html = (outbound.context[part] for part in ("subject", "text", "html"))
+    for marker, (builder, object_id) in outbound.context.get("secret_links", {}).items():
+        url = SECRET_LINK_BUILDERS[builder](object_id)
+        text, html = text.replace(marker, url), html.replace(marker, url)
+    return subject, text, html
+
+
+def _template_parts(outbound: OutboundEmail) -> tuple[str, str, str]:
     context: dict[str, Any] = {**outbound.context, "site_url": settings.SITE_URL, "to_email": outbound.to_email}
     for name, builder in outbound.context.get("links", {}).items():
         context[name] = LINK_BUILDERS[builder](outbound)
     base = f"{TEMPLATE_PREFIX}{outbound.kind}"
     subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
-    text = render_to_string(f"{base}_message.txt", context)
-    html = render_to_string(f"{base}_message.html", context)
+    return subject, render_to_string(f"{base}_message.txt", context), render_to_string(f"{base}_message.html", context)
+
+
+def render_email(outbound: OutboundEmail) -> EmailMultiAlternatives:
+    """Build the message: from the kind's template triplet (subject, text, HTML), or for allauth's
+    emails from the parts rendered in the request."""
+    if outbound.kind == OutboundEmail.Kind.ACCOUNT:
+        subject, text, html = _account_parts(outbound)
+    else:
+        subject, text, html = _template_parts(outbound)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[outbound.to_email],
     )
-    message.attach_alternative(html, "text/html")
+    if html:  # some of allauth's emails are text only
+        message.attach_alternative(html, "text/html")
     message.tags = [outbound.kind]  # type: ignore[attr-defined]
     message.metadata = {"outbound_email_id": str(outbound.pk)}  # type: ignore[attr-defined]
     return message

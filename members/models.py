@@ -270,6 +270,8 @@ class OutboundEmail(models.Model):
         REMOVED = "removed", _("Removed from organization")
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
         INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
+        # allauth's own emails (confirmation, password reset, notifications), rendered by the adapter.
+        ACCOUNT = "account", _("Account email")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -132,6 +132,8 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_TIMEOUT", 600)
 # The previous address hears about a changed primary address or password.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Confirmation keys are signed, not stored: the outbox builds the link when it sends (members.emails).
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[OrgConsole] "
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 # While an invitation is open in the session, signup offers only the invited address.

@@ -361,6 +361,7 @@ def test_signing_in_brings_you_back_to_the_join_page(invitation, token, invitee)
 def test_the_invitation_survives_a_password_reset(invitation, token, invitee):
     client = opened(Client(), token)
     client.post(reverse("account_reset_password"), {"email": EMAIL})
+    run_worker()
     [message] = mail.outbox
     reset_url = re.search(r"https?://[^/]+(/accounts/password/reset/key/\S+/)", message.body).group(1)
 

@@ -6,6 +6,7 @@ from django.core.cache import cache
 
 from members.models import User
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import run_worker
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +28,7 @@ def test_signup_asks_for_name_and_email_and_sends_a_verification_email(client, d
     assert response.status_code == 302 and response["Location"] == "/accounts/confirm-email/"
     user = User.objects.get(email="nia@example.com")
     assert user.name == "Nia New"
+    run_worker()
     assert [message.to for message in mail.outbox] == [["nia@example.com"]]
     assert "/accounts/confirm-email/" in mail.outbox[0].body
     # Not signed in until the address is verified.
@@ -56,6 +58,7 @@ def test_password_reset_sends_a_link_through_anymail(client, db):
     UserFactory(email="forgot@example.com")
 
     client.post("/accounts/password/reset/", {"email": "forgot@example.com"})
+    run_worker()
 
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
