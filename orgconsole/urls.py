@@ -11,6 +11,7 @@ admin.site.site_title = "OrgConsole admin"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     # ESP tracking webhooks (delivered/bounced/rejected), authenticated by ANYMAIL["WEBHOOK_SECRET"]; anymail's
