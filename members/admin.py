@@ -1,5 +1,6 @@
 """Staff admin: useful columns, search and filters; the audit log is read-only."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin
@@ -7,6 +8,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from members import services
+from members.http import client_ip
 from members.models import (
     Invitation,
     InvitationProject,
@@ -43,6 +46,53 @@ class UserAdmin(DjangoUserAdmin):
         if not request.user.is_superuser:
             fields += PRIVILEGE_FIELDS
         return fields
+
+    # Only a superuser may change (password, email, flags, permissions) or delete a staff account or a
+    # superuser: otherwise staff with "change user" could take over a superuser's account and climb.
+    # Django's password page and bulk delete ask these same questions, per account.
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and is_privileged(obj) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and is_privileged(obj) and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    # Every change to an account made here is also an audit row (besides the admin's own history).
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        entry = super().log_addition(request, obj, message)
+        self._audit(request, obj, MembershipEvent.Action.USER_ADDED, message)
+        return entry
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        entry = super().log_change(request, obj, message)
+        self._audit(request, obj, MembershipEvent.Action.USER_CHANGED, message)
+        return entry
+
+    def log_deletions(self, request: HttpRequest, queryset: Iterable[Any]) -> Any:
+        entries = super().log_deletions(request, queryset)
+        for user in queryset:
+            self._audit(request, user, MembershipEvent.Action.USER_DELETED, "")
+        return entries
+
+    def _audit(self, request: HttpRequest, user: User, action: str, message: Any) -> None:
+        services.record_account_event(
+            user, actor=request.user, action=action, detail=changed_fields(message), ip=client_ip(request)
+        )
+
+
+def is_privileged(user: User) -> bool:
+    return user.is_staff or user.is_superuser
+
+
+def changed_fields(message: Any) -> str:
+    """The field names in an admin change message (``[{"changed": {"fields": [...]}}]``)."""
+    if not isinstance(message, list):
+        return ""
+    names = [name for part in message for name in part.get("changed", {}).get("fields", [])]
+    return ", ".join(str(name) for name in names)
 
 
 class MembershipInline(admin.TabularInline):
@@ -132,6 +182,7 @@ class MembershipEventAdmin(ReadOnlyAdmin):
         "target_email",
         "old_role",
         "new_role",
+        "detail",
         "ip_address",
     ]
     list_filter = ["action", "organization"]

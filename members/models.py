@@ -236,6 +236,10 @@ class MembershipEvent(models.Model):
         ROLE_CHANGED = "role_changed", _("Role changed")
         MEMBER_REMOVED = "member_removed", _("Member removed")
         MEMBER_LEFT = "member_left", _("Member left")
+        # Accounts changed by staff in the Django admin (no organization).
+        USER_ADDED = "user_added", _("Account added in the admin")
+        USER_CHANGED = "user_changed", _("Account changed in the admin")
+        USER_DELETED = "user_deleted", _("Account deleted in the admin")
 
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="events")
     organization_name = models.CharField(max_length=100)
@@ -245,6 +249,8 @@ class MembershipEvent(models.Model):
     target_email = models.EmailField(blank=True)
     old_role = models.CharField(max_length=20, blank=True)
     new_role = models.CharField(max_length=20, blank=True)
+    # What changed, when the action alone does not say (the fields staff changed on an account).
+    detail = models.CharField(max_length=255, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -5,6 +5,7 @@ user-facing message when it refuses. Callers use ``from members import services`
 """
 
 from members.services.acceptance import AcceptResult, accept_invitation, decline_invitation
+from members.services.accounts import record_account_event
 from members.services.invitations import InviteResult, invite_members, resend_invitation, revoke_invitation
 from members.services.memberships import change_member_role, leave_organization, remove_member
 from members.services.organizations import (
@@ -25,6 +26,7 @@ __all__ = [
     "decline_invitation",
     "invite_members",
     "leave_organization",
+    "record_account_event",
     "remove_member",
     "rename_project",
     "resend_invitation",
