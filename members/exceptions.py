@@ -1,5 +1,6 @@
 """Domain errors raised by services; each carries the message a user should see."""
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 
@@ -113,3 +114,24 @@ class InvitationWrongAccount(InvitationError):
         "This invitation was sent to %(email)s, which is not a verified email address of the account you are "
         "signed in with."
     )
+
+
+class StaleRowError(Http404):
+    """The row a Members dialog was opened for is gone (someone else acted first): a 404 whose page, or
+    dialog with htmx, says what happened, links back to the Members page and refreshes its table."""
+
+    status = 404
+    title = _("No longer there")
+
+    def __init__(self, message: str, *, members_url: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.members_url = members_url
+
+
+class RowConflictError(StaleRowError):
+    """The row is still there but no longer in the state the dialog acts on (an invitation already
+    revoked, accepted or declined): a 409."""
+
+    status = 409
+    title = _("Already changed")

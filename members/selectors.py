@@ -8,9 +8,11 @@ from datetime import datetime
 from django.db.models import Case, CharField, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members.exceptions import RowConflictError, StaleRowError
 from members.models import Invitation, InvitationProject, Membership, Organization, Project, ProjectMembership, User
 from members.roles import OWNER_PROJECT_ROLE, OrgRole, ProjectRole, project_permissions
 
@@ -243,7 +245,11 @@ def membership_in_organization(organization: Organization, membership_id: int) -
     )
     found = membership.first()
     if found is None:
-        raise Http404("No such member.")
+        # Removed since the page was loaded (or never here: the same answer, nothing about other organizations).
+        raise StaleRowError(
+            _("This person is no longer a member of %(organization)s.") % {"organization": organization.name},
+            members_url=reverse("members:members", args=[organization.slug]),
+        )
     return found
 
 
@@ -251,9 +257,22 @@ def open_invitation_in_organization(organization: Organization, invitation_id: i
     """A pending (possibly expired) invitation by id, only within the organization in the URL."""
     invitation = (
         Invitation.objects.select_related("organization", "invited_by")
-        .filter(organization=organization, pk=invitation_id, status=Invitation.Status.PENDING)
+        .filter(organization=organization, pk=invitation_id)
         .first()
     )
+    members_url = reverse("members:members", args=[organization.slug])
     if invitation is None:
-        raise Http404("No such invitation.")
+        raise StaleRowError(_("This invitation no longer exists."), members_url=members_url)
+    if invitation.status != Invitation.Status.PENDING:
+        # Revoked, accepted or declined since the dialog was opened (often in another tab).
+        raise RowConflictError(_no_longer_pending(invitation.status), members_url=members_url)
     return invitation
+
+
+def _no_longer_pending(status: str) -> str:
+    why = {
+        Invitation.Status.ACCEPTED: _("This invitation is no longer pending: it was accepted."),
+        Invitation.Status.DECLINED: _("This invitation is no longer pending: it was declined."),
+        Invitation.Status.REVOKED: _("This invitation is no longer pending: it was revoked."),
+    }
+    return why.get(status, _("This invitation is no longer pending."))

@@ -7,11 +7,14 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
 
 from members.http import client_ip
 from orgconsole.log import RequestContext, current, safe_path
@@ -109,3 +112,40 @@ def start_session_clock(sender: object, request: HttpRequest, **kwargs: object) 
         now = int(time.time())
         request.session[SESSION_STARTED] = now
         request.session[SESSION_SEEN] = now
+
+
+class HtmxRedirectMiddleware:
+    """An htmx request answered with a redirect (an expired session sent to sign in, a re-authentication
+    detour) would load that whole page into the dialog. Send the browser there instead (``HX-Redirect``),
+    with ``next`` pointing at the page the user was on (``HX-Current-URL``), so they come back to it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") != "true" or not response.has_header("Location"):
+            return response
+        if response.status_code not in (301, 302, 303, 307, 308):
+            return response
+        return HttpResponseClientRedirect(_back_to_current_page(request, response["Location"]))
+
+
+def current_page(request: HttpRequest) -> str:
+    """The path (and query) of the page an htmx request was made from, when that page is ours; else ''."""
+    url = request.headers.get("HX-Current-URL", "")
+    if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return ""
+    page = urlsplit(url)
+    return urlunsplit(("", "", page.path, page.query, ""))
+
+
+def _back_to_current_page(request: HttpRequest, location: str) -> str:
+    """``location`` with its ``next`` set to the page htmx was called from, when that page is ours."""
+    parts = urlsplit(location)
+    query = QueryDict(parts.query, mutable=True)
+    page = current_page(request)
+    if "next" not in query or not page:
+        return location
+    query["next"] = page
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query.urlencode(safe="/"), parts.fragment))

@@ -1,4 +1,7 @@
-"""Friendly error pages rendered inside the console layout, and the health check."""
+"""Friendly error pages rendered inside the console layout, and the health check.
+
+An htmx request (a Members dialog) that fails gets the same news as a dialog: htmx swaps 403 and 404/409
+answers into the open <dialog> (base.html's responseHandling), retargeted there whatever asked."""
 
 import logging
 
@@ -7,18 +10,51 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from members.exceptions import StaleRowError
+from orgconsole.middleware import current_page
 
 logger = logging.getLogger(__name__)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    if not request.headers.get("HX-Request"):
+        return render(request, "403.html", status=403)
+    context = {
+        "title": _("Not allowed"),
+        "message": _("Only an Organization Owner can do this."),
+        "hint": _("Your role may have changed since this page was loaded: reload it to see what you can do now."),
+    }
+    return _dialog_problem(request, context, status=403, refresh=False)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    if isinstance(exception, StaleRowError):
+        # Someone else acted on this row first: say what happened and refresh the table behind the dialog.
+        context = {"title": exception.title, "message": exception.message}
+        if request.headers.get("HX-Request"):
+            return _dialog_problem(request, context, status=exception.status, refresh=True)
+        page = {**context, "back_url": exception.members_url, "back_label": _("Back to Members")}
+        return render(request, "problem.html", page, status=exception.status)
+    if not request.headers.get("HX-Request"):
+        return render(request, "404.html", status=404)
+    context = {"title": _("Not found"), "message": _("This is no longer here. Reload the page to see what is.")}
+    return _dialog_problem(request, context, status=404, refresh=True)
+
+
+def _dialog_problem(request: HttpRequest, context: dict[str, object], *, status: int, refresh: bool) -> HttpResponse:
+    """The problem as the content of the Members page's dialog, wherever the request meant to swap."""
+    context = {"back_url": current_page(request) or "/", "back_label": _("Close"), **context}
+    response = render(request, "problem.html#dialog", context, status=status)
+    response["HX-Retarget"] = "#member-dialog"
+    response["HX-Reswap"] = "innerHTML"
+    response["HX-Reselect"] = ".dialog-problem"
+    if refresh:
+        response["HX-Trigger"] = "members-changed"
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "orgconsole.middleware.SessionTimeoutMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Around allauth's middleware and every view: a redirect answering htmx moves the whole page.
+    "orgconsole.middleware.HtmxRedirectMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "orgconsole.middleware.NoStoreMiddleware",
 ]

@@ -141,6 +141,12 @@ class BrowserProblems:
     found: list[str] = field(default_factory=list)
     console_errors: list[tuple[str, str]] = field(default_factory=list)
     documents: set[str] = field(default_factory=set)
+    expected: list[str] = field(default_factory=list)
+
+    def expect(self, *fragments: str) -> None:
+        """A test that provokes a failure on purpose (a stale dialog's 409, a dropped connection) names it:
+        a problem containing one of ``fragments`` is then what the test asked for, not a problem."""
+        self.expected.extend(fragments)
 
     def watch(self, context: BrowserContext) -> None:
         context.expose_binding("__reportCspViolation", lambda source, text: self.found.append(f"CSP: {text}"))
@@ -178,7 +184,7 @@ class BrowserProblems:
             if FAILED_LOAD.match(text) and url in self.documents:
                 continue
             problems.append(f"console error at {url}: {text}")
-        return problems
+        return [problem for problem in problems if not any(fragment in problem for fragment in self.expected)]
 
     def assert_none(self) -> None:
         problems = self.problems()

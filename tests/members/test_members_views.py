@@ -375,14 +375,20 @@ def test_revoke_and_resend_redirect_with_messages(owner_client, organization):
     assert invitation.status == Invitation.Status.REVOKED
 
 
-def test_revoked_or_accepted_invitations_have_no_dialogs(owner_client, organization):
-    for invitation in (
-        InvitationFactory(organization=organization, revoked=True),
-        InvitationFactory(organization=organization, accepted=True),
+def test_revoked_or_accepted_invitations_have_no_dialogs_only_a_409_that_says_why(owner_client, organization):
+    for invitation, why in (
+        (InvitationFactory(organization=organization, revoked=True), "it was revoked"),
+        (InvitationFactory(organization=organization, accepted=True), "it was accepted"),
     ):
         for name in ("members:invitation_resend", "members:invitation_revoke"):
-            assert owner_client.get(reverse(name, args=[organization.slug, invitation.pk])).status_code == 404
-            assert owner_client.post(reverse(name, args=[organization.slug, invitation.pk])).status_code == 404
+            url = reverse(name, args=[organization.slug, invitation.pk])
+            before = db_snapshot()
+            for response in (owner_client.get(url), owner_client.post(url)):
+                assert response.status_code == 409
+                page = response.content.decode()
+                assert f"This invitation is no longer pending: {why}." in page
+                assert f'href="{reverse("members:members", args=[organization.slug])}"' in page
+            assert db_snapshot() == before
 
 
 def test_ids_from_another_organization_are_404s(owner_client, organization, other_owner):
@@ -489,3 +495,66 @@ def test_an_invitation_is_expired_only_after_its_expiry(organization, offset, st
     assert row["row_status"] == status
     assert [r["row_email"] for r in filtered[status]] == [invitation.email]
     assert filtered["expired" if status == "pending" else "pending"] == []
+
+
+# --- Dialogs whose row changed, with htmx: the answer is a dialog saying why, and the table refreshes ---
+
+HTMX_FROM_PAGE = {"HX-Request": "true", "HX-Current-URL": "http://testserver/o/acme/members/?q=a"}
+
+
+def assert_dialog_problem(response, *, status: int, text: str, refresh: bool) -> None:
+    assert response.status_code == status
+    assert response["HX-Retarget"] == "#member-dialog"
+    assert response["HX-Reswap"] == "innerHTML"
+    assert response["HX-Reselect"] == ".dialog-problem"
+    assert (response.get("HX-Trigger") == "members-changed") is refresh
+    page = response.content.decode()
+    assert '<div class="dialog-problem">' in page and "<html" not in page  # the dialog's content, not a page
+    assert text in page
+    assert 'href="/o/acme/members/?q=a"' in page  # Close: back to the page as the user left it
+
+
+def test_a_stale_revoke_or_resend_with_htmx_answers_409_in_the_dialog_and_refreshes_the_table(
+    owner_client, organization
+):
+    invitation = InvitationFactory(organization=organization, revoked=True)
+    for name in ("members:invitation_revoke", "members:invitation_resend"):
+        before = db_snapshot()
+        response = owner_client.post(reverse(name, args=[organization.slug, invitation.pk]), headers=HTMX_FROM_PAGE)
+        assert_dialog_problem(
+            response, status=409, text="This invitation is no longer pending: it was revoked.", refresh=True
+        )
+        assert db_snapshot() == before
+
+
+def test_edit_role_or_leave_of_a_removed_member_with_htmx_answers_404_in_the_dialog(owner_client, organization, member):
+    membership_id = Membership.objects.get(user=member).pk
+    Membership.objects.filter(pk=membership_id).delete()  # another owner removed them first
+    for name in ("members:member_edit_role", "members:member_remove"):
+        before = db_snapshot()
+        response = owner_client.post(
+            reverse(name, args=[organization.slug, membership_id]), {"role": "owner"}, headers=HTMX_FROM_PAGE
+        )
+        assert_dialog_problem(
+            response, status=404, text="This person is no longer a member of Acme Corp.", refresh=True
+        )
+        assert db_snapshot() == before
+
+
+def test_a_refused_htmx_request_says_why_in_the_dialog(member_client, organization):
+    before = db_snapshot()
+    response = member_client.post(
+        reverse("members:invite", args=[organization.slug]), {"emails": "x@example.com"}, headers=HTMX_FROM_PAGE
+    )
+    assert_dialog_problem(response, status=403, text="Only an Organization Owner can do this.", refresh=False)
+    assert db_snapshot() == before
+
+
+def test_a_forged_current_url_is_not_linked(owner_client, organization):
+    invitation = InvitationFactory(organization=organization, revoked=True)
+    response = owner_client.get(
+        reverse("members:invitation_revoke", args=[organization.slug, invitation.pk]),
+        headers={"HX-Request": "true", "HX-Current-URL": "javascript:alert(1)"},
+    )
+    assert response.status_code == 409
+    assert "javascript:" not in response.content.decode()
