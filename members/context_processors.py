@@ -1,5 +1,6 @@
 from django.http import HttpRequest
 
+from members.roles import MANAGE_API_TOKENS, organization_permissions
 from members.selectors import organizations_for
 
 
@@ -11,4 +12,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     context: dict[str, object] = {"nav_organizations": organizations_for(user)}
     if organization := getattr(request, "organization", None):
         context["current_organization"] = organization
+        membership = getattr(request, "membership", None)
+        # From the role table and the membership already loaded: no extra query.
+        context["can_manage_api_tokens"] = MANAGE_API_TOKENS in organization_permissions(
+            getattr(membership, "role", None)
+        )
     return context

@@ -19,7 +19,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from members.models import Invitation, Membership, Organization, OutboundEmail, User
+from members.models import ApiToken, Invitation, Membership, Organization, OutboundEmail, User
 from members.roles import OrgRole, ProjectRole
 from members.tokens import invitation_token_generator
 
@@ -152,6 +152,22 @@ def invitation_answered_email(
     return Notification(
         kind=kind, to_email=inviter.email, organization=invitation.organization, invitation=invitation, context=context
     )
+
+
+def api_token_email(token: ApiToken, *, kind: str, actor: User, to: User) -> Notification:
+    """To one Organization Owner: ``actor`` created or revoked (``kind``) an API token."""
+    context = {
+        "organization_name": token.organization.name,
+        "owner_name": to.display_name,
+        "actor_name": actor.display_name,
+        "actor_email": actor.email,
+        "token_name": token.name,
+        "token_prefix": token.prefix,
+        "scopes": token.scope_labels(),
+        "expires_at_display": _format_utc(token.expires_at),
+        "tokens_path": reverse("members:api_tokens", args=[token.organization.slug]),
+    }
+    return Notification(kind=kind, to_email=to.email, organization=token.organization, context=context)
 
 
 # The links an email's ``context["links"]`` names, built at send time from the email's row.

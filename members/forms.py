@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Organization, Project
+from members.models import ApiToken, Organization, Project
 from members.roles import OrgRole, ProjectRole
 
 MAX_EMAIL_LENGTH = 254
@@ -186,3 +186,18 @@ class MembersFilterForm(forms.Form):
             "status": data.get("status") or "",
             "sort": data.get("sort") or "name",
         }
+
+
+class ApiTokenForm(forms.Form):
+    """Create an API token: a name, its scopes and how many days it lives."""
+
+    name = forms.CharField(label=_("Token name"), max_length=100, help_text=_("What the token is for, e.g. “Okta”."))
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=ApiToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one scope.")},
+    )
+    expires_in_days = forms.IntegerField(
+        label=_("Expires after (days)"), min_value=1, max_value=365, initial=90, help_text=_("At most 365 days.")
+    )

@@ -240,6 +240,8 @@ class MembershipEvent(models.Model):
         USER_ADDED = "user_added", _("Account added in the admin")
         USER_CHANGED = "user_changed", _("Account changed in the admin")
         USER_DELETED = "user_deleted", _("Account deleted in the admin")
+        API_TOKEN_CREATED = "api_token_created", _("API token created")
+        API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="events")
     organization_name = models.CharField(max_length=100)
@@ -252,6 +254,9 @@ class MembershipEvent(models.Model):
     # What changed, when the action alone does not say (the fields staff changed on an account).
     detail = models.CharField(max_length=255, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Set when the change came through the API or SCIM: the token acted, on its creator's authority.
+    api_token = models.ForeignKey("ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_token_name = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -278,6 +283,8 @@ class OutboundEmail(models.Model):
         INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
         # allauth's own emails (confirmation, password reset, notifications), rendered by the adapter.
         ACCOUNT = "account", _("Account email")
+        API_TOKEN_CREATED = "api_token_created", _("API token created")
+        API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -314,3 +321,55 @@ class OutboundEmail(models.Model):
         if self.kind != self.Kind.INVITATION:
             return False
         return self.invitation is None or self.invitation.nonce != self.invitation_nonce
+
+
+class ApiToken(models.Model):
+    """An organization's API token. The secret is shown once; only its SHA-256 is stored."""
+
+    class Scope(models.TextChoices):
+        MEMBERS_READ = "members:read", _("Read members")
+        MEMBERS_WRITE = "members:write", _("Write members and invitations")
+        SCIM = "scim", _("SCIM provisioning")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    # The start of the secret ("oc_" and 8 characters), shown in lists so people can tell tokens apart.
+    prefix = models.CharField(max_length=16)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="api_tokens"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def scope_labels(self) -> list[str]:
+        return [str(self.Scope(scope).label) for scope in self.scopes if scope in self.Scope.values]
+
+
+class IdempotencyKey(models.Model):
+    """A create request's ``Idempotency-Key`` and the response it got, so a retry gets the same answer."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token", "key"], name="one_idempotency_key_per_token")]
+
+    def __str__(self) -> str:
+        return self.key

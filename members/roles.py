@@ -29,6 +29,7 @@ CHANGE_SETTINGS = "change_settings"
 VIEW_BILLING = "view_billing"
 CHANGE_BILLING = "change_billing"
 CREATE_PROJECTS = "create_projects"
+MANAGE_API_TOKENS = "manage_api_tokens"
 
 ORGANIZATION_PERMISSIONS: dict[str, str] = {
     MANAGE_MEMBERS: "Can invite, edit the role of and remove members",
@@ -38,6 +39,7 @@ ORGANIZATION_PERMISSIONS: dict[str, str] = {
     VIEW_BILLING: "Can view billing",
     CHANGE_BILLING: "Can change billing",
     CREATE_PROJECTS: "Can create and rename projects",
+    MANAGE_API_TOKENS: "Can create and revoke the organization's API tokens",
 }
 
 # Project-level permissions, declared on Project.Meta.permissions (view/change are Django's defaults).

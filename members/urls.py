@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import views
+from members import token_views, views
 
 app_name = "members"
 
@@ -36,5 +36,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/projects/<int:project_id>/rename/", views.project_rename, name="project_rename"),
     path("o/<slug:org_slug>/settings/", views.organization_settings, name="settings"),
     path("o/<slug:org_slug>/billing/", views.billing, name="billing"),
+    path("o/<slug:org_slug>/api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path("o/<slug:org_slug>/api-tokens/<int:token_id>/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
     path("o/<slug:org_slug>/leave/", views.leave_organization, name="leave"),
 ]

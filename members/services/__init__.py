@@ -15,12 +15,15 @@ from members.services.organizations import (
     update_billing,
     update_organization_settings,
 )
+from members.services.tokens import CreatedToken, create_api_token, revoke_api_token
 
 __all__ = [
     "AcceptResult",
+    "CreatedToken",
     "InviteResult",
     "accept_invitation",
     "change_member_role",
+    "create_api_token",
     "create_organization",
     "create_project",
     "decline_invitation",
@@ -30,6 +33,7 @@ __all__ = [
     "remove_member",
     "rename_project",
     "resend_invitation",
+    "revoke_api_token",
     "revoke_invitation",
     "update_billing",
     "update_organization_settings",

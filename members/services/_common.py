@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from members.api_tokens import acting_token
 from members.exceptions import InvitationNotPendingError, LastOwnerError
-from members.models import Invitation, Membership, MembershipEvent, Organization, User
+from members.models import ApiToken, Invitation, Membership, MembershipEvent, Organization, User
 from members.roles import OrgRole
 
 # The package's name, so log lines keep the logger they always had.
@@ -33,8 +34,12 @@ def record_event(
     old_role: str = "",
     new_role: str = "",
     ip: str | None = None,
+    api_token: ApiToken | None = None,
 ) -> MembershipEvent:
-    """Write one audit row (and, once committed, one log line); call it inside the transaction of the change."""
+    """Write one audit row (and, once committed, one log line); call it inside the transaction of the change.
+
+    A change made through the API or SCIM names the token that acted (``api_tokens.acting_as``)."""
+    token = api_token or acting_token()
     event = MembershipEvent.objects.create(
         organization=organization,
         organization_name=organization.name,
@@ -45,6 +50,8 @@ def record_event(
         old_role=old_role,
         new_role=new_role,
         ip_address=ip,
+        api_token=token,
+        api_token_name=token.name if token else "",
     )
     log_on_commit(
         f"membership.{action}",
@@ -54,6 +61,7 @@ def record_event(
         actor_id=getattr(actor, "pk", None),
         old_role=old_role,
         new_role=new_role,
+        api_token_id=getattr(token, "pk", None),
     )
     return event
 

@@ -22,6 +22,7 @@ from django.core import mail
 from django.urls import get_resolver, resolve, reverse
 
 from members.roles import ORGANIZATION_ROLE_PERMISSIONS, OrgRole
+from members.services.tokens import create_api_token
 from tests.conftest import client_for
 from tests.factories import InvitationFactory, MembershipFactory, ProjectFactory, UserFactory
 from tests.helpers import db_snapshot
@@ -51,6 +52,9 @@ ROWS: dict[str, Row] = {
         kwargs=lambda w: {"membership_id": w.colleague.pk}, post=lambda w: {"role": "owner"}
     ),
     "members:member_remove": Row(kwargs=lambda w: {"membership_id": w.colleague.pk}, post=lambda w: {}),
+    # Owners' POSTs here first need recent authentication (a redirect to allauth's reauthenticate page).
+    "members:api_tokens": Row(post=lambda w: {"name": "CI", "scopes": ["members:read"], "expires_in_days": "90"}),
+    "members:api_token_revoke": Row(kwargs=lambda w: {"token_id": w.api_token.pk}, post=lambda w: {}),
 }
 
 # Views where the member's own POST is allowed but acts on themselves (tested in their own modules).
@@ -83,6 +87,9 @@ def world(organization, owner, member, other_owner, stranger) -> SimpleNamespace
         colleague=colleague,
         invitation=invitation,
         outsider_membership=MembershipFactory(user=UserFactory()),
+        api_token=create_api_token(
+            organization, actor=owner, name="Existing", scopes=["members:read"], expires_in_days=90
+        ).token,
     )
 
 
