@@ -9,6 +9,7 @@ from allauth.account.forms import SignupForm
 from allauth.core import context
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -116,3 +117,10 @@ class InvitationSignupForm(SignupForm):
             field.disabled = True
             field.help_text = _("The address your invitation was sent to.")
             field.widget.attrs["readonly"] = True
+
+    def try_save(self, request: HttpRequest) -> tuple[AbstractBaseUser | None, HttpResponse | None]:
+        if self.account_already_exists:
+            # allauth then only emails the address ("you already have an account") and skips hashing
+            # the password: answer after the same work as a new account, so timing does not tell.
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
