@@ -8,19 +8,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from members import services
-from members.http import client_ip
-from members.models import (
-    Invitation,
-    InvitationProject,
-    Membership,
-    MembershipEvent,
-    Organization,
-    OutboundEmail,
-    Project,
-    ProjectMembership,
-    User,
+from members import (
+    admin_organizations,  # noqa: F401  (registers organizations, projects, memberships, invitations)
+    services,
 )
+from members.http import client_ip
+from members.models import MembershipEvent, OutboundEmail, User
 
 # Fields only a superuser may change: staff must not be able to raise their own powers.
 PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
@@ -93,72 +86,6 @@ def changed_fields(message: Any) -> str:
         return ""
     names = [name for part in message for name in part.get("changed", {}).get("fields", [])]
     return ", ".join(str(name) for name in names)
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user", "invited_by"]
-    fields = ["user", "role", "created_at", "invited_by"]
-
-
-class ProjectInline(admin.TabularInline):
-    model = Project
-    extra = 0
-    fields = ["name", "created_at"]
-
-
-@admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "plan_name", "billing_email", "created_at"]
-    list_filter = ["plan_name"]
-    search_fields = ["name", "slug", "billing_email"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline, ProjectInline]
-
-
-@admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "organization", "created_at"]
-    list_filter = ["organization"]
-    search_fields = ["name", "organization__name"]
-    autocomplete_fields = ["organization"]
-
-
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "organization", "role", "created_at"]
-    list_filter = ["role", "organization"]
-    search_fields = ["user__email", "user__name", "organization__name"]
-    autocomplete_fields = ["user", "organization", "invited_by"]
-    list_select_related = ["user", "organization"]
-
-
-@admin.register(ProjectMembership)
-class ProjectMembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "project", "role", "created_at"]
-    list_filter = ["role", "project__organization"]
-    search_fields = ["user__email", "project__name"]
-    autocomplete_fields = ["user", "project"]
-    list_select_related = ["user", "project"]
-
-
-class InvitationProjectInline(admin.TabularInline):
-    model = InvitationProject
-    extra = 0
-    autocomplete_fields = ["project"]
-
-
-@admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "organization", "role", "status", "delivery_status", "invited_by", "sent_at", "expires_at"]
-    list_filter = ["status", "delivery_status", "role", "organization"]
-    search_fields = ["email", "organization__name"]
-    readonly_fields = ["nonce", "created_at", "sent_at", "responded_at", "accepted_by"]
-    exclude = ["nonce"]
-    autocomplete_fields = ["organization", "invited_by"]
-    inlines = [InvitationProjectInline]
-    list_select_related = ["organization", "invited_by"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
