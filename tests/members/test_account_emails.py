@@ -94,7 +94,7 @@ def test_the_outbox_never_stores_the_reset_token_and_the_link_built_at_send_time
     stored = json.dumps(OutboundEmail.objects.get(to_email="forgot@example.com").context)
 
     message = only_message_to("forgot@example.com")
-    [reset_link] = [link for link in links(message) if "/password/reset/key/" in link]
+    [reset_link] = {link for link in links(message) if "/password/reset/key/" in link}  # text and HTML parts
     key = reset_link.rstrip("/").rsplit("/", 1)[1]
     assert key.split("-", 1)[1] not in stored
 
@@ -114,7 +114,7 @@ def test_the_confirmation_link_built_at_send_time_confirms_the_address(client, d
     )
     stored = json.dumps(OutboundEmail.objects.get(to_email="nia@example.com").context)
     message = only_message_to("nia@example.com")
-    [confirm_link] = [link for link in links(message) if "/confirm-email/" in link]
+    [confirm_link] = {link for link in links(message) if "/confirm-email/" in link}  # text and HTML parts
     key = confirm_link.rstrip("/").rsplit("/", 1)[1]
     assert key not in stored
 
