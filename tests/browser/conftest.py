@@ -279,8 +279,9 @@ def _axe_violations_of_copy(page: Page) -> list[dict[str, Any]]:
         context.close()
 
 
-def check_screen(page: Page, name: str, *, readme_image: str | None = None) -> None:
-    """Save a screenshot of the screen and fail on any serious or critical axe-core violation."""
+def check_screen(page: Page, name: str, *, readme_image: str | None = None, readme_viewport_only: bool = False) -> None:
+    """Save a screenshot of the screen and fail on any serious or critical axe-core violation.
+    ``readme_viewport_only``: the README's copy shows what fits the window (a phone's first screen)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     # caret="initial": hiding the caret leaves style="" on every input, which htmx then copies onto
@@ -288,7 +289,10 @@ def check_screen(page: Page, name: str, *, readme_image: str | None = None) -> N
     page.screenshot(path=path, full_page=True, caret="initial")
     if readme_image and os.environ.get("UPDATE_SCREENSHOTS") == "1":
         README_IMAGES.mkdir(exist_ok=True)
-        shutil.copyfile(path, README_IMAGES / readme_image)
+        if readme_viewport_only:
+            page.screenshot(path=README_IMAGES / readme_image, caret="initial")
+        else:
+            shutil.copyfile(path, README_IMAGES / readme_image)
     violations = axe_violations(page)
     AXE_REPORTS.mkdir(parents=True, exist_ok=True)
     (AXE_REPORTS / f"{name}.json").write_text(json.dumps(violations, indent=2))
