@@ -8,17 +8,18 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from members.selectors import organization_for_member
 
 View = Callable[..., HttpResponse]
 
 
-def organization_view(perm: str, *, post_perm: str | None = None) -> Callable[[View], View]:
+def organization_view(perm: str, *, post_perm: str | None = None, hidden: bool = False) -> Callable[[View], View]:
     """Load the organization named by ``org_slug`` for a member (404 for anyone else) and
     require ``members.<perm>`` on it (403 otherwise). ``post_perm``, when given, is required
-    instead for POST requests, so one view can show a page read-only and refuse the write."""
+    instead for POST requests, so one view can show a page read-only and refuse the write.
+    ``hidden`` pages answer a member without the permission 404, as if they did not exist."""
 
     def decorator(view: View) -> View:
         @login_required
@@ -27,6 +28,8 @@ def organization_view(perm: str, *, post_perm: str | None = None) -> Callable[[V
             organization, membership = organization_for_member(request.user, org_slug)
             required = post_perm if (post_perm and request.method == "POST") else perm
             if not request.user.has_perm(f"members.{required}", organization):
+                if hidden:
+                    raise Http404("No such page.")
                 raise PermissionDenied
             request.organization = organization  # type: ignore[attr-defined]
             request.membership = membership  # type: ignore[attr-defined]
@@ -34,6 +37,7 @@ def organization_view(perm: str, *, post_perm: str | None = None) -> Callable[[V
 
         wrapper.required_permission = perm  # type: ignore[attr-defined]
         wrapper.required_post_permission = post_perm or perm  # type: ignore[attr-defined]
+        wrapper.denied_status = 404 if hidden else 403  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

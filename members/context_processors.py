@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from members.roles import MANAGE_API_TOKENS, organization_permissions
+from members.roles import MANAGE_API_TOKENS, VIEW_ACTIVITY, organization_permissions
 from members.selectors import organizations_for
 
 
@@ -14,7 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         context["current_organization"] = organization
         membership = getattr(request, "membership", None)
         # From the role table and the membership already loaded: no extra query.
-        context["can_manage_api_tokens"] = MANAGE_API_TOKENS in organization_permissions(
-            getattr(membership, "role", None)
-        )
+        permissions = organization_permissions(getattr(membership, "role", None))
+        context["can_manage_api_tokens"] = MANAGE_API_TOKENS in permissions
+        context["nav_can_view_activity"] = VIEW_ACTIVITY in permissions
     return context

@@ -242,6 +242,8 @@ class MembershipEvent(models.Model):
         USER_DELETED = "user_deleted", _("Account deleted in the admin")
         API_TOKEN_CREATED = "api_token_created", _("API token created")
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        MEMBERS_EXPORTED = "members_exported", _("Members exported")
+        ACTIVITY_EXPORTED = "activity_exported", _("Activity exported")
 
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="events")
     organization_name = models.CharField(max_length=100)
@@ -257,14 +259,47 @@ class MembershipEvent(models.Model):
     # Set when the change came through the API or SCIM: the token acted, on its creator's authority.
     api_token = models.ForeignKey("ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     api_token_name = models.CharField(max_length=100, blank=True)
+    # Project access before and after the change, {"before": {project name: project role}, "after": ...}.
+    project_access = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "-created_at"], name="event_org_created_idx")]
+        # The Activity page's keyset order, newest first (also serves "this organization's events").
+        indexes = [models.Index(fields=["organization", "-created_at", "-id"], name="event_org_created_id_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.target_email}"
+
+    @property
+    def old_role_label(self) -> str:
+        return _role_label(self.old_role)
+
+    @property
+    def new_role_label(self) -> str:
+        return _role_label(self.new_role)
+
+    @property
+    def projects_before(self) -> dict[str, str]:
+        """Project access before the change, {project name: project role label} (when recorded)."""
+        return _project_labels(self.project_access.get("before"))
+
+    @property
+    def projects_after(self) -> dict[str, str]:
+        return _project_labels(self.project_access.get("after"))
+
+
+def _role_label(role: str) -> str:
+    return str(OrgRole(role).label) if role in OrgRole.values else role
+
+
+def _project_labels(access: object) -> dict[str, str]:
+    if not isinstance(access, dict):
+        return {}
+    return {
+        str(name): str(ProjectRole(role).label) if role in ProjectRole.values else str(role)
+        for name, role in access.items()
+    }
 
 
 class OutboundEmail(models.Model):

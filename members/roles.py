@@ -30,6 +30,7 @@ VIEW_BILLING = "view_billing"
 CHANGE_BILLING = "change_billing"
 CREATE_PROJECTS = "create_projects"
 MANAGE_API_TOKENS = "manage_api_tokens"
+VIEW_ACTIVITY = "view_activity"
 
 ORGANIZATION_PERMISSIONS: dict[str, str] = {
     MANAGE_MEMBERS: "Can invite, edit the role of and remove members",
@@ -40,6 +41,7 @@ ORGANIZATION_PERMISSIONS: dict[str, str] = {
     CHANGE_BILLING: "Can change billing",
     CREATE_PROJECTS: "Can create and rename projects",
     MANAGE_API_TOKENS: "Can create and revoke the organization's API tokens",
+    VIEW_ACTIVITY: "Can see and export the activity log of the organization",
 }
 
 # Project-level permissions, declared on Project.Meta.permissions (view/change are Django's defaults).

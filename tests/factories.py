@@ -9,7 +9,16 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.utils import timezone
 
-from members.models import Invitation, InvitationProject, Membership, Organization, Project, ProjectMembership, User
+from members.models import (
+    Invitation,
+    InvitationProject,
+    Membership,
+    MembershipEvent,
+    Organization,
+    Project,
+    ProjectMembership,
+    User,
+)
 from members.roles import OrgRole, ProjectRole
 
 PASSWORD = "correct-horse-battery"
@@ -104,3 +113,16 @@ class InvitationProjectFactory(factory.django.DjangoModelFactory):
     invitation = factory.SubFactory(InvitationFactory)
     project = factory.LazyAttribute(lambda o: ProjectFactory(organization=o.invitation.organization))
     role = ProjectRole.READ_ONLY
+
+
+class MembershipEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MembershipEvent
+
+    organization = factory.SubFactory(OrganizationFactory)
+    organization_name = factory.LazyAttribute(lambda o: o.organization.name)
+    actor = None
+    actor_email = factory.LazyAttribute(lambda o: o.actor.email if o.actor else "")
+    action = MembershipEvent.Action.INVITED
+    target_email = factory.Sequence(lambda n: f"affected{n}@example.com")
+    new_role = OrgRole.MEMBER

@@ -6,6 +6,7 @@ user-facing message when it refuses. Callers use ``from members import services`
 
 from members.services.acceptance import AcceptResult, accept_invitation, decline_invitation
 from members.services.accounts import record_account_event
+from members.services.audit import purge_expired_events, record_export
 from members.services.invitations import InviteResult, invite_members, resend_invitation, revoke_invitation
 from members.services.memberships import change_member_role, leave_organization, remove_member
 from members.services.organizations import (
@@ -29,7 +30,9 @@ __all__ = [
     "decline_invitation",
     "invite_members",
     "leave_organization",
+    "purge_expired_events",
     "record_account_event",
+    "record_export",
     "remove_member",
     "rename_project",
     "resend_invitation",

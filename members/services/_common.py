@@ -35,6 +35,8 @@ def record_event(
     new_role: str = "",
     ip: str | None = None,
     api_token: ApiToken | None = None,
+    detail: str = "",
+    project_access: dict[str, dict[str, str]] | None = None,
 ) -> MembershipEvent:
     """Write one audit row (and, once committed, one log line); call it inside the transaction of the change.
 
@@ -52,6 +54,8 @@ def record_event(
         ip_address=ip,
         api_token=token,
         api_token_name=token.name if token else "",
+        detail=detail[:255],
+        project_access=project_access or {},
     )
     log_on_commit(
         f"membership.{action}",

@@ -212,6 +212,10 @@ DEMO_DATA_ALLOWED = True
 # sending it) is queued again by the worker's sweep (`manage.py run_worker` / `requeue_emails`).
 EMAIL_REQUEUE_AFTER_SECONDS = int(env("EMAIL_REQUEUE_AFTER_SECONDS", "300"))
 
+# Days the audit log (the Activity page) keeps an event; empty keeps every event forever. Enforced by
+# `manage.py purge_activity` (run it daily from cron or a timer); the console never edits or deletes events.
+ACTIVITY_RETENTION_DAYS = int(env("ACTIVITY_RETENTION_DAYS", "0") or "0") or None
+
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,

@@ -6,7 +6,8 @@ from the ``world`` fixture and, for views that accept POST, a valid POST body. T
 outcome comes from the permission the view declares (``@organization_view``) and the role table:
 
 - anonymous: redirected to sign in; stranger and another organization's owner: 404;
-- member / owner: 200 (or a redirect) when their role grants the permission, else 403;
+- member / owner: 200 (or a redirect) when their role grants the permission, else 403 (404 for pages
+  hidden from those who may not see them, such as Activity);
 - every refused POST leaves the database and the outbox exactly as they were.
 """
 
@@ -24,7 +25,13 @@ from django.urls import get_resolver, resolve, reverse
 from members.roles import ORGANIZATION_ROLE_PERMISSIONS, OrgRole
 from members.services.tokens import create_api_token
 from tests.conftest import client_for
-from tests.factories import InvitationFactory, MembershipFactory, ProjectFactory, UserFactory
+from tests.factories import (
+    InvitationFactory,
+    MembershipEventFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+)
 from tests.helpers import db_snapshot
 
 
@@ -55,6 +62,9 @@ ROWS: dict[str, Row] = {
     # Owners' POSTs here first need recent authentication (a redirect to allauth's reauthenticate page).
     "members:api_tokens": Row(post=lambda w: {"name": "CI", "scopes": ["members:read"], "expires_in_days": "90"}),
     "members:api_token_revoke": Row(kwargs=lambda w: {"token_id": w.api_token.pk}, post=lambda w: {}),
+    "members:activity": Row(),
+    "members:activity_event": Row(kwargs=lambda w: {"event_id": w.event.pk}),
+    "members:activity_export": Row(post=lambda w: {}),
 }
 
 # Views where the member's own POST is allowed but acts on themselves (tested in their own modules).
@@ -86,6 +96,7 @@ def world(organization, owner, member, other_owner, stranger) -> SimpleNamespace
         project=project,
         colleague=colleague,
         invitation=invitation,
+        event=MembershipEventFactory(organization=organization, actor=owner, target_email="pending@example.com"),
         outsider_membership=MembershipFactory(user=UserFactory()),
         api_token=create_api_token(
             organization, actor=owner, name="Existing", scopes=["members:read"], expires_in_days=90
@@ -126,7 +137,7 @@ def test_get(name: str, actor: str, world: SimpleNamespace):
     elif _allowed(ACTOR_ROLE[actor], view.required_permission):
         assert response.status_code in {200, 302}
     else:
-        assert response.status_code == 403
+        assert response.status_code == view.denied_status
     assert db_snapshot() == before, "a GET must never change anything"
 
 
@@ -147,11 +158,11 @@ def test_post(name: str, actor: str, world: SimpleNamespace):
     elif actor in {"stranger", "other_owner"}:
         assert response.status_code == 404
     elif row.post is None:
-        assert response.status_code in {403, 405}
+        assert response.status_code in {view.denied_status, 405}
     elif allowed:
         assert response.status_code in {200, 302}
         return
     else:
-        assert response.status_code == 403
+        assert response.status_code == view.denied_status
     assert db_snapshot() == before, "a refused POST must change nothing"
     assert len(mail.outbox) == outbox_before
