@@ -72,6 +72,12 @@ def test_the_harness_reports_csp_violations_errors_and_missing_static_files(
         problems.assert_none()
     assert len(found) >= 5
 
+    # A test that provokes a failure on purpose names it; only that one stops counting.
+    problems.expect("logged by the test")
+    remaining = problems.problems()
+    assert not any("logged by the test" in problem for problem in remaining)
+    assert any("CSP: style-src-attr blocked inline" in problem for problem in remaining)
+
 
 def test_the_harness_fails_a_screen_with_an_unlabelled_control(
     new_context: Callable[..., BrowserContext], live_server: Any, owner: User, organization: Organization

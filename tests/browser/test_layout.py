@@ -125,6 +125,11 @@ def check_row_actions(page: Page, row: Locator) -> None:
 def check_dialog(page: Page, dialog: Locator) -> None:
     expect(dialog).to_be_visible()
     assert_inside_viewport(page, dialog, "the dialog")
+    # The footer closes the dialog: no band of form spacing under it.
+    gap = dialog.evaluate(
+        "(d) => d.getBoundingClientRect().bottom - d.querySelector('.modal__footer').getBoundingClientRect().bottom"
+    )
+    assert gap <= 1.5, f"{gap}px under the dialog's footer"
     for button in dialog.locator(".modal__footer").get_by_role("button").all():
         assert_inside_viewport(page, button, f"the dialog's {button.inner_text()} button")
     assert_no_page_overflow(page, "with the dialog open")
@@ -140,6 +145,9 @@ def test_every_screen_fits_the_viewport_and_every_action_is_reachable(
     for path in PAGES:
         page.goto(path)
         assert_no_page_overflow(page, path)
+    page.goto("/o/acme/projects/")
+    rename = page.get_by_role("link", name=re.compile("^Rename")).first
+    assert_inside_viewport(page, rename, "the Projects page's Rename link")
     page.goto(MEMBERS)
     readme_image = {"phone": "members-phone-light.png", "desktop": "members-laptop-light.png"}.get(size)
     check_screen(page, f"members-{size}", readme_image=readme_image, readme_viewport_only=size == "phone")

@@ -558,3 +558,11 @@ def test_a_forged_current_url_is_not_linked(owner_client, organization):
     )
     assert response.status_code == 409
     assert "javascript:" not in response.content.decode()
+
+
+def test_the_403_page_says_who_can_do_it(member_client, organization):
+    response = member_client.get(reverse("members:invite", args=[organization.slug]))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "ask an Organization Owner of the organization to change your role" in page
+    assert "owner or admin" not in page  # there is no admin role
