@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from members.models import ApiToken, Invitation, Membership, Organization, OutboundEmail, User
 from members.roles import OrgRole, ProjectRole
+from members.selectors import invitation_grants
 from members.tokens import invitation_token_generator
 
 TEMPLATE_PREFIX = "members/email/"
@@ -61,7 +62,7 @@ def project_grants(invitation: Invitation) -> list[dict[str, str]]:
     """The project access an invitation grants, by project name: ``{"project": name, "role": label}``."""
     return [
         {"project": grant.project.name, "role": str(ProjectRole(grant.role).label)}
-        for grant in invitation.project_grants.select_related("project").order_by("project__name")
+        for grant in invitation_grants(invitation)
     ]
 
 

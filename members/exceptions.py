@@ -62,7 +62,7 @@ def _invitation_names(invitation: object) -> dict[str, str]:
     }
 
 
-class InvitationInvalid(InvitationError):
+class InvitationInvalidError(InvitationError):
     status = 404
     title = _("Invitation link not valid")
     default_message = _(
@@ -71,14 +71,14 @@ class InvitationInvalid(InvitationError):
     )
 
 
-class InvitationExpired(InvitationError):
+class InvitationExpiredError(InvitationError):
     title = _("Invitation expired")
     default_message = _(
         "This invitation has expired. Ask %(inviter)s or another Organization Owner of %(organization)s to resend it."
     )
 
 
-class InvitationRevoked(InvitationError):
+class InvitationRevokedError(InvitationError):
     title = _("Invitation revoked")
     default_message = _(
         "This invitation was revoked. Ask %(inviter)s or another Organization Owner of %(organization)s "
@@ -86,12 +86,12 @@ class InvitationRevoked(InvitationError):
     )
 
 
-class InvitationAlreadyUsed(InvitationError):
+class InvitationAlreadyUsedError(InvitationError):
     title = _("Invitation already accepted")
     default_message = _("This invitation has already been accepted. Sign in with %(email)s to open %(organization)s.")
 
 
-class InvitationDeclined(InvitationError):
+class InvitationDeclinedError(InvitationError):
     title = _("Invitation declined")
     default_message = _(
         "This invitation was declined. Ask %(inviter)s or another Organization Owner of %(organization)s "
@@ -99,7 +99,7 @@ class InvitationDeclined(InvitationError):
     )
 
 
-class InvitationSuperseded(InvitationError):
+class InvitationSupersededError(InvitationError):
     title = _("Invitation link replaced")
     default_message = _(
         "This link was replaced by a newer invitation email to %(email)s. Use the link in the most recent email, "
@@ -107,7 +107,7 @@ class InvitationSuperseded(InvitationError):
     )
 
 
-class InvitationWrongAccount(InvitationError):
+class InvitationWrongAccountError(InvitationError):
     status = 403
     title = _("Signed in with another account")
     default_message = _(

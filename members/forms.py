@@ -5,28 +5,45 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from allauth.account.forms import SignupForm
+from allauth.core import context
 from django import forms
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from members import addresses
+from members.invitation_session import open_invitation
 from members.models import ApiToken, Organization, Project
 from members.roles import OrgRole, ProjectRole
 
 MAX_EMAIL_LENGTH = 254
 
 
-class SignupForm(forms.Form):
-    """Extra fields on allauth's signup form (allauth calls ``signup`` after creating the user)."""
+class InvitationSignupForm(SignupForm):
+    """allauth's signup form. While an invitation is open in the session the email field holds the
+    invited address and cannot be changed: a disabled field ignores whatever the POST says."""
 
-    name = forms.CharField(
-        label=_("Name"), max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
-    )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        invitation = open_invitation(context.request)
+        if invitation is not None and "email" in self.fields:
+            self.initial["email"] = invitation.email
+            field = self.fields["email"]
+            field.disabled = True
+            field.help_text = _("The address your invitation was sent to.")
+            field.widget.attrs["readonly"] = True
 
-    def signup(self, request: object, user: object) -> None:
-        user.name = self.cleaned_data.get("name", "")  # type: ignore[attr-defined]
-        user.save(update_fields=["name"])  # type: ignore[attr-defined]
+    def try_save(self, request: HttpRequest) -> tuple[AbstractBaseUser | None, HttpResponse | None]:
+        if self.account_already_exists:
+            # allauth then only emails the address ("you already have an account") and skips hashing
+            # the password: answer after the same work as a new account, so timing does not tell.
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
 
 class OrganizationCreateForm(forms.Form):
@@ -61,12 +78,6 @@ EMAIL_SEPARATORS = re.compile(r"[\s,;]+")
 PROJECT_FIELD_PREFIX = "project_"
 
 
-def normalize_email_address(address: str) -> str:
-    """Strip and lower-case the domain; the local part is kept as typed."""
-    local, _at, domain = address.strip().rpartition("@")
-    return f"{local}@{domain.lower()}" if local else address.strip()
-
-
 class InviteForm(forms.Form):
     """Invite User: addresses, an Organization Role, and optional project access per project."""
 
@@ -82,7 +93,6 @@ class InviteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.organization = organization
         self.projects = list(organization.projects.order_by("name"))
-        self.duplicates: list[str] = []
         choices = [("", _("No access")), *ProjectRole.choices]
         for project in self.projects:
             self.fields[f"{PROJECT_FIELD_PREFIX}{project.pk}"] = forms.ChoiceField(
@@ -94,9 +104,9 @@ class InviteForm(forms.Form):
 
     def clean_emails(self) -> list[str]:
         raw = [part for part in EMAIL_SEPARATORS.split(self.cleaned_data["emails"]) if part]
-        errors, addresses, seen = [], [], set()
+        errors, valid, seen, duplicates = [], [], set(), []
         for part in raw:
-            address = normalize_email_address(part)
+            address = addresses.normalize(part)
             try:
                 if len(address) > MAX_EMAIL_LENGTH:
                     raise ValidationError("too long")
@@ -108,36 +118,42 @@ class InviteForm(forms.Form):
                     )
                 )
                 continue
-            key = address.casefold()
+            key = addresses.key(address)
             if key in seen:
-                if address not in self.duplicates:
-                    self.duplicates.append(address)
+                if address not in duplicates:
+                    duplicates.append(address)
                 continue
             seen.add(key)
-            addresses.append(address)
+            valid.append(address)
         if errors:
             raise ValidationError(errors)
-        if not addresses:
+        # Told to the inviter once the invitations are sent (see ``clean``).
+        self.cleaned_data["duplicates"] = duplicates
+        if not valid:
             raise ValidationError(_("Enter at least one email address."), code="required")
         limit = settings.INVITATIONS_PER_REQUEST
-        if len(addresses) > limit:
+        if len(valid) > limit:
             raise ValidationError(
                 _("You can invite at most %(limit)d addresses at a time; you entered %(count)d."),
                 code="too_many",
-                params={"limit": limit, "count": len(addresses)},
+                params={"limit": limit, "count": len(valid)},
             )
-        return addresses
+        return valid
 
     def clean(self) -> dict[str, Any]:
+        """Besides the fields: ``project_roles`` (each project given access, with its role) and
+        ``duplicates`` (addresses listed more than once), so the view reads everything from here."""
         cleaned = super().clean()
         known = {f"{PROJECT_FIELD_PREFIX}{project.pk}" for project in self.projects}
         # A project id that is not one of this organization's (a forged or stale form) refuses the form.
         unknown = [key for key in self.data if key.startswith(PROJECT_FIELD_PREFIX) and key not in known]
         if unknown:
             raise ValidationError(_("Project Access names a project that is not in this organization."))
+        cleaned["project_roles"] = self._project_roles()
+        cleaned.setdefault("duplicates", [])
         return cleaned
 
-    def project_roles(self) -> dict[Project, str]:
+    def _project_roles(self) -> dict[Project, str]:
         """The chosen project role for each project given access (blank means none)."""
         return {
             project: self.cleaned_data[f"{PROJECT_FIELD_PREFIX}{project.pk}"]

@@ -47,6 +47,15 @@ def visible_projects(organization: Organization, *, user: User, membership: Memb
     return [(grant.project, grant.get_role_display()) for grant in grants.order_by("project__name")]
 
 
+def is_member(user: User, organization_id: int) -> bool:
+    return Membership.objects.filter(organization_id=organization_id, user=user).exists()
+
+
+def invitation_grants(invitation: Invitation) -> QuerySet[InvitationProject]:
+    """The project access an invitation grants, by project name."""
+    return invitation.project_grants.select_related("project").order_by("project__name")
+
+
 def project_in_organization(organization: Organization, project_id: int) -> Project:
     """A project by id, only within the organization in the URL."""
     project = Project.objects.filter(organization=organization, pk=project_id).first()

@@ -37,7 +37,7 @@ DELIVERY_FOR_EVENT = {
 PAYLOAD_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, UnicodeError, AnymailError)
 
 
-class UnexpectedPayload(ValueError):
+class UnexpectedPayloadError(ValueError):
     """A tracking event whose fields are not what the provider documents."""
 
 
@@ -54,7 +54,7 @@ def record_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: st
     if delivery is None:
         return
     if not isinstance(event.message_id, str) or not event.message_id:
-        raise UnexpectedPayload("a delivery event without a message id")
+        raise UnexpectedPayloadError("a delivery event without a message id")
     outbound = (
         OutboundEmail.objects.filter(provider_message_id=event.message_id, kind=OutboundEmail.Kind.INVITATION)
         .exclude(invitation=None)

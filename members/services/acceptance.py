@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from members import outbox
-from members.acceptance import ensure_usable, snapshot_matches, user_matches
 from members.emails import invitation_answered_email
-from members.exceptions import InvitationWrongAccount
+from members.exceptions import InvitationWrongAccountError
+from members.invitation_checks import ensure_usable, nonce_unchanged, user_matches
 from members.models import Invitation, Membership, MembershipEvent, OutboundEmail, ProjectMembership, User
 from members.services._common import close_invitation, lock_invitation, lock_organization, record_invitation_event
 
@@ -27,7 +27,7 @@ def _lock_usable(invitation: Invitation) -> Invitation:
     nothing joins after a committed revoke."""
     locked = lock_invitation(invitation)
     # The caller checked the link against ``invitation.nonce``; a resend since then rotated it.
-    ensure_usable(locked, genuine=snapshot_matches(invitation, locked))
+    ensure_usable(locked, link_is_current=nonce_unchanged(invitation, locked))
     return locked
 
 
@@ -59,7 +59,7 @@ def accept_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
     organization = lock_organization(invitation.organization)
     locked = _lock_usable(invitation)
     if not user_matches(actor, locked):
-        raise InvitationWrongAccount(invitation=locked)
+        raise InvitationWrongAccountError(invitation=locked)
 
     existing = Membership.objects.filter(organization=organization, user=actor).first()
     close_invitation(locked, status=Invitation.Status.ACCEPTED, accepted_by=actor)
@@ -92,7 +92,7 @@ def decline_invitation(invitation: Invitation, *, actor: User | None, ip: str | 
     """
     locked = _lock_usable(invitation)
     if actor is not None and not user_matches(actor, locked):
-        raise InvitationWrongAccount(invitation=locked)
+        raise InvitationWrongAccountError(invitation=locked)
     close_invitation(locked, status=Invitation.Status.DECLINED)
     record_invitation_event(
         locked, actor=actor, action=MembershipEvent.Action.INVITATION_DECLINED, old_role=locked.role, ip=ip

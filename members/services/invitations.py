@@ -9,11 +9,11 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members import outbox
+from members.addresses import candidates, key, same_address
 from members.emails import invitation_email, invitation_revoked_email
 from members.exceptions import InvitationLimitError, InvitationNotPendingError
 from members.models import Invitation, InvitationProject, MembershipEvent, Organization, Project, User, new_nonce
@@ -70,47 +70,50 @@ def _lock_sender(organization: Organization, actor: User) -> None:
     User.objects.select_for_update().filter(pk=actor.pk).first()
 
 
-def _existing_member_emails(organization: Organization, lowered: list[str]) -> set[str]:
-    """The lower-cased addresses, among ``lowered``, that belong to a member of the organization
-    (their account email or any verified or primary address of theirs)."""
-    members = User.objects.filter(memberships__organization=organization)
-    found = set(members.annotate(e=Lower("email")).filter(e__in=lowered).values_list("e", flat=True))
-    addresses = (
-        EmailAddress.objects.filter(user__memberships__organization=organization)
-        .filter(Q(verified=True) | Q(primary=True))
-        .annotate(e=Lower("email"))
-        .filter(e__in=lowered)
-        .values_list("e", flat=True)
+def _member_keys(organization: Organization, emails: list[str]) -> set[str]:
+    """The address keys, among ``emails``, that belong to a member of the organization (their account
+    email or any verified or primary address of theirs)."""
+    accounts = candidates(User.objects.filter(memberships__organization=organization), "email", emails)
+    extra = candidates(
+        EmailAddress.objects.filter(user__memberships__organization=organization).filter(
+            Q(verified=True) | Q(primary=True)
+        ),
+        "email",
+        emails,
     )
-    return found | set(addresses)
+    found = [*accounts.values_list("email", flat=True), *extra.values_list("email", flat=True)]
+    return {key(email) for email in found}
 
 
 def _unique(emails: list[str]) -> list[str]:
-    """Collapse duplicates case-insensitively, keeping the first spelling."""
+    """Each address once (the same address by ``members.addresses``), keeping the first spelling."""
     unique: dict[str, str] = {}
     for address in emails:
         address = address.strip()
         if address:
-            unique.setdefault(address.casefold(), address)
+            unique.setdefault(key(address), address)
     return list(unique.values())
 
 
-def _classify(organization: Organization, addresses: list[str]) -> tuple[InviteResult, list[str]]:
+def _classify(organization: Organization, emails: list[str]) -> tuple[InviteResult, list[str]]:
     """Split the addresses into members, already invited (pending), and the ones to invite."""
-    lowered = [address.lower() for address in addresses]
-    members = _existing_member_emails(organization, lowered)
-    pending = {
-        invitation.email.lower(): invitation
-        for invitation in Invitation.objects.filter(organization=organization, status=Invitation.Status.PENDING)
-        .annotate(e=Lower("email"))
-        .filter(e__in=lowered)
-    }
+    members = _member_keys(organization, emails)
+    pending = list(
+        candidates(
+            Invitation.objects.filter(organization=organization, status=Invitation.Status.PENDING), "email", emails
+        )
+    )
     result, to_invite = InviteResult(), []
-    for address in addresses:
-        if address.lower() in members:
+    for address in emails:
+        # Besides the same address, a pending invitation the database would not let stand next to a new
+        # one (its constraint compares lower(email)) counts as this address's.
+        invited = next(
+            (i for i in pending if same_address(i.email, address) or i.email.lower() == address.lower()), None
+        )
+        if key(address) in members:
             result.already_members.append(address)
-        elif address.lower() in pending:
-            result.already_invited.append(pending[address.lower()])
+        elif invited is not None:
+            result.already_invited.append(invited)
         else:
             to_invite.append(address)
     return result, to_invite

@@ -112,7 +112,7 @@ else:
 # django-allauth: email is the login, verified before first sign-in.
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "members.signup_fields.SignupNameForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
@@ -139,7 +139,7 @@ ACCOUNT_EMAIL_CONFIRMATION_HMAC = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[OrgConsole] "
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 # While an invitation is open in the session, signup offers only the invited address.
-ACCOUNT_FORMS = {"signup": "members.adapters.InvitationSignupForm"}
+ACCOUNT_FORMS = {"signup": "members.forms.InvitationSignupForm"}
 
 # The client's address (rate limits, audit rows, logs: members.http.client_ip). Behind N proxies of
 # ours, the entry N places from the right of X-Forwarded-For; or a header a proxy of ours sets. With

@@ -18,8 +18,8 @@ from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 
-from members.acceptance import invitation_from_token
-from members.exceptions import InvitationExpired, InvitationInvalid, InvitationSuperseded
+from members.exceptions import InvitationExpiredError, InvitationInvalidError, InvitationSupersededError
+from members.invitation_checks import invitation_from_token
 from members.models import new_nonce
 from members.tokens import SALT, invitation_token_generator
 from tests.factories import InvitationFactory, OrganizationFactory, UserFactory
@@ -73,7 +73,7 @@ def test_a_tampered_token_is_refused(invitation):
 
     for bad in [f"{payload}:{flipped}", f"{other_payload.decode()}:{signature}", token[:-3], token + "x", "", "::"]:
         assert not invitation_token_generator.check_token(invitation, bad), bad
-        with pytest.raises(InvitationInvalid):
+        with pytest.raises(InvitationInvalidError):
             invitation_from_token(bad)
 
 
@@ -84,7 +84,7 @@ def test_an_allauth_email_confirmation_key_is_refused(invitation):
 
     assert EmailConfirmationHMAC.from_key(key) is not None  # a genuine key of its own flow
     assert invitation_token_generator.parse(key) is None
-    with pytest.raises(InvitationInvalid):
+    with pytest.raises(InvitationInvalidError):
         invitation_from_token(key)
 
 
@@ -100,7 +100,7 @@ def test_a_password_reset_token_is_refused(invitation):
 
     assert default_token_generator.check_token(invitation.invited_by, token)
     assert invitation_token_generator.parse(token) is None
-    with pytest.raises(InvitationInvalid):
+    with pytest.raises(InvitationInvalidError):
         invitation_from_token(token)
 
 
@@ -123,7 +123,7 @@ def test_a_token_for_another_organization_is_refused(invitation):
     assert not invitation_token_generator.check_token(
         other_invitation, invitation_token_generator.make_token(invitation)
     )
-    with pytest.raises(InvitationInvalid):
+    with pytest.raises(InvitationInvalidError):
         invitation_from_token(crossed)
 
 
@@ -135,7 +135,7 @@ def test_resending_rotates_the_nonce_so_only_the_new_link_works(invitation):
 
     assert not invitation_token_generator.check_token(invitation, old)
     assert invitation_token_generator.check_token(invitation, new)
-    with pytest.raises(InvitationSuperseded):
+    with pytest.raises(InvitationSupersededError):
         invitation_from_token(old)
 
 
@@ -162,5 +162,5 @@ def test_expiry_is_exactly_at_the_limit_and_not_a_second_later(invitation, monke
 
     monkeypatch.setattr(invitation_token_generator, "_now", lambda: limit + timedelta(seconds=1))
     assert invitation_token_generator.is_expired(invitation)
-    with pytest.raises(InvitationExpired):
+    with pytest.raises(InvitationExpiredError):
         invitation_from_token(token)

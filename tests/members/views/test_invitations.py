@@ -14,8 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from members import services
-from members.acceptance import SESSION_KEY
-from members.adapters import AccountAdapter
+from members.invitation_session import SESSION_KEY
 from members.models import Invitation, Membership, MembershipEvent, OutboundEmail, ProjectMembership, User, new_nonce
 from members.roles import OrgRole, ProjectRole
 from members.tokens import invitation_token_generator
@@ -299,17 +298,6 @@ def test_a_forged_signup_email_is_ignored_and_never_verified(invitation, token):
     assert not User.objects.filter(email__iexact="attacker@evil.example").exists()
     assert not EmailAddress.objects.filter(email__iexact="attacker@evil.example").exists()
     assert User.objects.filter(email=EMAIL).exists()
-
-
-def test_the_adapter_verifies_only_the_invited_address(invitation, token, rf):
-    client = opened(Client(), token)
-    request = rf.get("/")
-    request.session = client.session
-    adapter = AccountAdapter(request)
-
-    assert adapter.is_email_verified(request, "INVITEE@example.com")
-    assert not adapter.is_email_verified(request, "attacker@evil.example")
-    assert not adapter.is_email_verified(request, "invit\N{LATIN SMALL LETTER DOTLESS I}ee@example.com")
 
 
 def test_signup_without_an_invitation_still_needs_email_verification(db):

@@ -1,11 +1,16 @@
-"""allauth flows as configured for OrgConsole: email login, mandatory verification, reset, rate limits."""
+"""allauth as configured for OrgConsole (members.adapters and the account settings): email login, mandatory
+verification, reset, rate limits, and the adapter's invitation hooks."""
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
 
+from members.adapters import AccountAdapter
 from members.models import User
-from tests.factories import PASSWORD, UserFactory
+from members.tokens import invitation_token_generator
+from tests.factories import PASSWORD, InvitationFactory, UserFactory
 from tests.helpers import run_worker
 
 
@@ -78,3 +83,25 @@ def test_failed_sign_ins_are_rate_limited(client, db):
     # Even the right password is refused while the limit holds.
     response = client.post("/accounts/login/", {"login": "target@example.com", "password": PASSWORD})
     assert response.status_code == 200 and client.get("/").status_code == 302
+
+
+def test_the_adapter_verifies_only_the_invited_address(organization, rf):
+    """Opening the link proved the visitor reads the invited mailbox: that address, and no other, counts as
+    verified at signup."""
+    invitation = InvitationFactory(organization=organization, email="invitee@example.com")
+    client = Client()
+    client.get(reverse("members:invitation_open", args=[invitation_token_generator.make_token(invitation)]))
+    request = rf.get("/")
+    request.session = client.session
+    adapter = AccountAdapter(request)
+
+    assert adapter.is_email_verified(request, "INVITEE@example.com")
+    assert not adapter.is_email_verified(request, "attacker@evil.example")
+    assert not adapter.is_email_verified(request, "invit\N{LATIN SMALL LETTER DOTLESS I}ee@example.com")
+
+
+def test_without_an_invitation_the_adapter_redirects_as_allauth_does(rf, owner):
+    request = rf.get("/")
+    request.session = Client().session
+    request.user = owner
+    assert AccountAdapter(request).get_login_redirect_url(request) == reverse("members:home")

@@ -1,0 +1,34 @@
+"""Thin HTTP layer, one module per page: validate with a form, call one service, flash a message, redirect."""
+
+from members.views.invitations import (
+    invitation_accept,
+    invitation_decline,
+    invitation_join,
+    invitation_open,
+    invitation_switch_account,
+)
+from members.views.members import invitation_resend, invitation_revoke, invite, member_edit_role, member_remove, members
+from members.views.organization import billing, home, leave_organization, organization_create, organization_settings
+from members.views.projects import project_create, project_rename, projects
+
+__all__ = [
+    "billing",
+    "home",
+    "invitation_accept",
+    "invitation_decline",
+    "invitation_join",
+    "invitation_open",
+    "invitation_resend",
+    "invitation_revoke",
+    "invitation_switch_account",
+    "invite",
+    "leave_organization",
+    "member_edit_role",
+    "member_remove",
+    "members",
+    "organization_create",
+    "organization_settings",
+    "project_create",
+    "project_rename",
+    "projects",
+]

@@ -1,0 +1,133 @@
+"""Following an invitation link: open, join, accept, decline, switch account.
+
+Not organization-scoped: the invitee is not a member (yet), and the invitation comes from the link
+(then the session), never from an id in the URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from allauth.account.adapter import get_adapter as get_account_adapter
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from members import invitation_session, services
+from members.exceptions import InvitationError, InvitationWrongAccountError
+from members.http import client_ip
+from members.invitation_checks import account_exists, invitation_from_token, user_matches
+from members.models import Invitation
+from members.selectors import invitation_grants, is_member
+
+
+def _invitation_refused(request: HttpRequest, error: InvitationError) -> HttpResponse:
+    """The page that says why an invitation cannot be used (404 unknown link, 410 no longer usable)."""
+    return render(
+        request,
+        "members/invitation_invalid.html",
+        {"error": error, "invitation": error.invitation},
+        status=error.status,
+    )
+
+
+def _sign_in_url(invitation: Invitation) -> str:
+    """Sign-in for someone who has an account with the invited address, sign-up for anyone else;
+    either way back to the join page afterwards."""
+    view = "account_login" if account_exists(invitation.email) else "account_signup"
+    return f"{reverse(view)}?{urlencode({'next': reverse('members:invitation_join')})}"
+
+
+def _with_session_invitation(
+    view: Callable[[HttpRequest, Invitation], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Give the view the invitation this session opened; if it cannot be used (any more), forget it
+    and show why."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        try:
+            invitation = invitation_session.invitation_from_session(request)
+        except InvitationError as error:
+            invitation_session.forget(request)
+            return _invitation_refused(request, error)
+        return view(request, invitation)
+
+    return wrapper
+
+
+@never_cache
+@require_safe
+def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link. Mail scanners open it too, so it changes nothing: it checks the token, keeps
+    the invitation in the session and redirects to a page whose URL holds no token."""
+    try:
+        invitation = invitation_from_token(token)
+    except InvitationError as error:
+        return _invitation_refused(request, error)
+    invitation_session.remember(request, invitation)
+    return redirect("members:invitation_join")
+
+
+@never_cache
+@require_safe
+@_with_session_invitation
+def invitation_join(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    """Who invited you, to what, with which role and project access; Accept invitation or Decline."""
+    context = {"invitation": invitation, "grants": invitation_grants(invitation)}
+    if not request.user.is_authenticated:
+        context["has_account"] = account_exists(invitation.email)
+    elif not user_matches(request.user, invitation):
+        return render(request, "members/invitation_wrong_account.html", context, status=403)
+    else:
+        context["already_member"] = is_member(request.user, invitation.organization_id)
+    return render(request, "members/invitation_join.html", context)
+
+
+@require_POST
+@_with_session_invitation
+def invitation_accept(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    """Accept invitation: join now when signed in as the invited address, otherwise sign in (or
+    sign up) first and join straight after."""
+    if not request.user.is_authenticated:
+        invitation_session.set_accept_requested(request, True)
+        return redirect(_sign_in_url(invitation))
+    return invitation_session.accept_from_session(request)
+
+
+@require_POST
+@_with_session_invitation
+def invitation_decline(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    """Decline: the invitation is closed and the inviter is told. A signed-out visitor holding the
+    link may decline; a different signed-in account may not."""
+    actor = request.user if request.user.is_authenticated else None
+    try:
+        services.decline_invitation(invitation, actor=actor, ip=client_ip(request))
+    except InvitationWrongAccountError:
+        return redirect("members:invitation_join")
+    except InvitationError as error:
+        invitation_session.forget(request)
+        return _invitation_refused(request, error)
+    invitation_session.forget(request)
+    messages.info(
+        request,
+        _("You declined the invitation to join %(organization)s.") % {"organization": invitation.organization.name},
+    )
+    return redirect("members:home" if actor else "account_login")
+
+
+@require_POST
+@_with_session_invitation
+def invitation_switch_account(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    """Sign out and continue: the invitation stays in the session for the account it was sent to."""
+    state = invitation_session.saved_state(request)
+    if request.user.is_authenticated:
+        get_account_adapter(request).logout(request)  # flushes the session…
+        invitation_session.restore_state(request, state)  # …so put the invitation back
+    invitation_session.set_accept_requested(request, False)
+    return redirect(_sign_in_url(invitation))

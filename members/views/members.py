@@ -1,0 +1,317 @@
+"""The Members page and its dialogs: Invite User, Edit Role, and the confirm dialogs Resend invitation,
+Revoke Invitation and Leave. A dialog's GET renders it (a page without JavaScript, a partial for htmx);
+its POST acts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views import View
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from members import roles, services
+from members.access import organization_view
+from members.exceptions import DomainError
+from members.forms import EditRoleForm, InviteForm, MembersFilterForm
+from members.http import client_ip
+from members.models import Invitation, Membership, Organization
+from members.selectors import (
+    PAGE_SIZE,
+    attach_row_details,
+    member_rows,
+    membership_in_organization,
+    open_invitation_in_organization,
+)
+
+
+@organization_view(roles.VIEW_MEMBERS)
+@require_http_methods(["GET"])
+def members(request: HttpRequest, organization: Organization) -> HttpResponse:
+    """Members and open invitations in one table: searched, filtered, sorted and paginated in SQL."""
+    # Its own id prefix: the Invite User and Edit Role dialogs on this page have a "role" field too.
+    filter_form = MembersFilterForm(request.GET or None, auto_id="filter_%s")
+    filters = filter_form.filters()
+    paginator = Paginator(member_rows(organization, **filters), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "filter_form": filter_form,
+        "filters": filters,
+        "page": page,
+        "rows": attach_row_details(organization, list(page.object_list)),
+        "can_manage": request.user.has_perm(f"members.{roles.MANAGE_MEMBERS}", organization),
+        "is_filtered": bool(filters["q"] or filters["role"] or filters["status"]),
+        "sort_headers": _sort_headers(filters["sort"]),
+        "active_nav": "members",
+    }
+    return render(request, "members/members.html", context)
+
+
+def _sort_headers(current: str) -> dict[str, dict[str, str]]:
+    """For each sortable column: its aria-sort state and the sort its header link switches to."""
+    headers = {}
+    for key in ("name", "role", "date"):
+        if current == key:
+            aria, following = "ascending", f"-{key}"
+        elif current == f"-{key}":
+            aria, following = "descending", key
+        else:
+            aria, following = "", f"-{key}" if key == "date" else key  # dates start newest first
+        label = _("descending") if following.startswith("-") else _("ascending")
+        headers[key] = {"aria": aria, "next": following, "next_label": label}
+    return headers
+
+
+def _dialog(request: HttpRequest, template: str, context: dict[str, object]) -> HttpResponse:
+    """The dialog as a whole page, or only its partial when htmx loads it into the <dialog>."""
+    name = f"{template}#dialog" if request.htmx else template
+    return render(request, name, {"active_nav": "members", **context})
+
+
+def _go_to(request: HttpRequest, url: str) -> HttpResponse:
+    """Leave the dialog for ``url``: the whole page with htmx (HX-Redirect), a redirect without."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _back_to_members(request: HttpRequest, organization: Organization) -> HttpResponse:
+    return _go_to(request, reverse("members:members", args=[organization.slug]))
+
+
+# --- Invite User ------------------------------------------------------------------------------------
+
+
+def _already_member(address: str, organization: Organization) -> str:
+    return _("%(email)s is already a member of %(organization)s; not invited.") % {
+        "email": address,
+        "organization": organization.name,
+    }
+
+
+def _already_invited(invitation: Invitation) -> str:
+    return _("%(email)s already has a pending invitation; not invited again.") % {"email": invitation.email}
+
+
+@organization_view(roles.MANAGE_MEMBERS)
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest, organization: Organization) -> HttpResponse:
+    """Invite User: one or more addresses, an Organization Role and optional project access."""
+    form = InviteForm(request.POST or None, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.invite_members(
+                organization,
+                actor=request.user,
+                emails=data["emails"],
+                role=data["role"],
+                project_roles=data["project_roles"],
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            if result.invited:
+                _report_invitations(request, organization, result, duplicates=data["duplicates"])
+                return _back_to_members(request, organization)
+            # Nobody new to invite: say why next to the addresses and keep the dialog open.
+            for address in result.already_members:
+                form.add_error("emails", _already_member(address, organization))
+            for invitation in result.already_invited:
+                where = _("To send it again, use Resend invitation in the menu of its row.")
+                form.add_error("emails", f"{_already_invited(invitation)} {where}")
+    return _dialog(request, "members/dialogs/invite.html", {"form": form})
+
+
+def _report_invitations(
+    request: HttpRequest, organization: Organization, result: services.InviteResult, *, duplicates: list[str]
+) -> None:
+    count = len(result.invited)
+    messages.success(
+        request,
+        ngettext("Invitation sent to %(emails)s.", "%(count)d invitations sent: %(emails)s.", count)
+        % {"count": count, "emails": ", ".join(invitation.email for invitation in result.invited)},
+    )
+    for address in duplicates:
+        messages.info(request, _("%(email)s was listed more than once; it was invited once.") % {"email": address})
+    for address in result.already_members:
+        messages.warning(request, _already_member(address, organization))
+    for invitation in result.already_invited:
+        resend_url = reverse("members:invitation_resend", args=[organization.slug, invitation.pk])
+        messages.warning(
+            request,
+            format_html(
+                '{} {} <a href="{}">{}</a>',
+                _already_invited(invitation),
+                _("Do you want to send it again?"),
+                resend_url,
+                _("Resend invitation"),
+            ),
+        )
+
+
+# --- Edit Role --------------------------------------------------------------------------------------
+
+
+def _name_and_role(membership: Membership) -> dict[str, str]:
+    return {"name": membership.user.display_name, "role": membership.get_role_display()}
+
+
+@organization_view(roles.MANAGE_MEMBERS)
+@require_http_methods(["GET", "POST"])
+def member_edit_role(request: HttpRequest, organization: Organization, membership_id: int) -> HttpResponse:
+    """Edit Role of a Verified member; the last owner cannot be demoted."""
+    membership = membership_in_organization(organization, membership_id)
+    form = EditRoleForm(request.POST or None, initial={"role": membership.role})
+    if request.method == "POST" and form.is_valid():
+        old_role = membership.role
+        try:
+            updated = services.change_member_role(
+                membership, actor=request.user, role=form.cleaned_data["role"], ip=client_ip(request)
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            if updated.role == old_role:
+                messages.info(request, _("%(name)s is already %(role)s.") % _name_and_role(membership))
+            else:
+                messages.success(request, _("%(name)s is now %(role)s.") % _name_and_role(updated))
+            return _back_to_members(request, organization)
+    return _dialog(request, "members/dialogs/edit_role.html", {"form": form, "target": membership})
+
+
+# --- Confirm dialogs: resend, revoke, remove ---------------------------------------------------------
+
+
+class ConfirmAction(View):
+    """One confirm dialog: GET asks the question, POST calls the service and says what happened, and a
+    refusal shows inside the dialog (neapolitan's ``confirm_delete`` / ``process_deletion`` shape).
+    Subclasses say which object, which question, which service and which message."""
+
+    http_method_names = ["get", "post"]
+    title: str | Promise = ""
+    question: str | Promise = ""
+    success_message: str | Promise = ""
+    id_kwarg = ""  # the URL's name for the id of what the dialog acts on
+    danger = True
+
+    def get_object(self, organization: Organization, object_id: int) -> Any:
+        raise NotImplementedError
+
+    def names(self, target: Any, organization: Organization) -> dict[str, str]:
+        """What the question and the message name, by their placeholders."""
+        raise NotImplementedError
+
+    # The service that acts: called with the target, the actor and the client address. A ``DomainError``
+    # it raises is shown in the dialog.
+    service: Callable[..., Any]
+
+    def done(self, target: Any, organization: Organization, outcome: Any) -> HttpResponse:
+        messages.success(self.request, self.success_message % self.names(target, organization))
+        return _back_to_members(self.request, organization)
+
+    def get(self, request: HttpRequest, organization: Organization, **ids: int) -> HttpResponse:
+        return self.confirm(organization, self.get_object(organization, ids[self.id_kwarg]))
+
+    def post(self, request: HttpRequest, organization: Organization, **ids: int) -> HttpResponse:
+        target = self.get_object(organization, ids[self.id_kwarg])
+        try:
+            outcome = self.service(target, actor=self.request.user, ip=client_ip(self.request))
+        except DomainError as error:
+            return self.confirm(organization, target, error=error.message)
+        return self.done(target, organization, outcome)
+
+    def confirm(self, organization: Organization, target: Any, *, error: str = "") -> HttpResponse:
+        context = {
+            "title": self.title,
+            "question": self.question % self.names(target, organization),
+            "submit_label": _("Yes"),
+            "action_url": self.request.path,  # the dialog posts back to where it was loaded from
+            "danger": self.danger,
+            "error": error,
+        }
+        return _dialog(self.request, "members/dialogs/confirm.html", context)
+
+
+class InvitationAction(ConfirmAction):
+    """A confirm dialog on an open (pending, possibly expired) invitation of the organization."""
+
+    id_kwarg = "invitation_id"
+
+    def get_object(self, organization: Organization, object_id: int) -> Invitation:
+        return open_invitation_in_organization(organization, object_id)
+
+    def names(self, target: Invitation, organization: Organization) -> dict[str, str]:
+        return {"email": target.email, "hours": settings.INVITATION_EXPIRY}
+
+
+class ResendInvitation(InvitationAction):
+    """Resend invitation: a fresh link and a fresh expiry; the old link stops working."""
+
+    title = gettext_lazy("Resend invitation")
+    question = gettext_lazy(
+        "Send the invitation to %(email)s again? It gets a new link that expires in %(hours)d hours; "
+        "the link sent before stops working."
+    )
+    success_message = gettext_lazy("Invitation sent again to %(email)s.")
+    danger = False
+    service = staticmethod(services.resend_invitation)
+
+
+class RevokeInvitation(InvitationAction):
+    """Revoke Invitation: the link stops working at once and the invitee is told."""
+
+    title = gettext_lazy("Revoke Invitation")
+    question = gettext_lazy("Revoke the invitation to %(email)s? The invitation link stops working at once.")
+    success_message = gettext_lazy("Invitation to %(email)s revoked.")
+    service = staticmethod(services.revoke_invitation)
+
+
+class RemoveMember(ConfirmAction):
+    """Leave (the product's word for it): remove a Verified member, and revoke the invitations they sent."""
+
+    title = gettext_lazy("Leave")
+    question = gettext_lazy(
+        "Remove %(name)s (%(email)s) from %(organization)s? They lose access to the organization and its "
+        "projects, and the invitations they sent that are still pending are revoked."
+    )
+    success_message = gettext_lazy("%(name)s was removed from %(organization)s.")
+    id_kwarg = "membership_id"
+    service = staticmethod(services.remove_member)
+
+    def get_object(self, organization: Organization, object_id: int) -> Membership:
+        return membership_in_organization(organization, object_id)
+
+    def names(self, target: Membership, organization: Organization) -> dict[str, str]:
+        return {"name": target.user.display_name, "email": target.user.email, "organization": organization.name}
+
+    def done(self, target: Membership, organization: Organization, outcome: list[Invitation]) -> HttpResponse:
+        response = super().done(target, organization, outcome)
+        if outcome:
+            messages.info(
+                self.request,
+                ngettext(
+                    "The invitation they had sent was revoked: %(emails)s.",
+                    "The %(count)d invitations they had sent were revoked: %(emails)s.",
+                    len(outcome),
+                )
+                % {"count": len(outcome), "emails": ", ".join(i.email for i in outcome)},
+            )
+        if target.user_id == self.request.user.pk:  # removed themselves: the Members page is no longer theirs
+            return _go_to(self.request, reverse("members:home"))
+        return response
+
+
+invitation_resend = organization_view(roles.MANAGE_MEMBERS)(ResendInvitation.as_view())
+invitation_revoke = organization_view(roles.MANAGE_MEMBERS)(RevokeInvitation.as_view())
+member_remove = organization_view(roles.MANAGE_MEMBERS)(RemoveMember.as_view())

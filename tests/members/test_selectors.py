@@ -1,0 +1,69 @@
+"""Reads (members.selectors): the org-scoped lookups that 404 outside the organization, the Members
+page rows and when an invitation counts as expired, the invitation's project access, membership."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.http import Http404
+
+from members.selectors import (
+    invitation_grants,
+    is_member,
+    member_rows,
+    membership_in_organization,
+    open_invitation_in_organization,
+    organization_for_member,
+    project_in_organization,
+)
+from tests.factories import InvitationFactory, InvitationProjectFactory, MembershipFactory, ProjectFactory
+
+
+@pytest.mark.parametrize(("offset", "status"), [(timedelta(0), "pending"), (timedelta(seconds=1), "expired")])
+def test_an_invitation_is_expired_only_after_its_expiry(organization, offset, status):
+    invitation = InvitationFactory(organization=organization)
+    with mock.patch("members.selectors.timezone.now", return_value=invitation.expires_at + offset):
+        [row] = member_rows(organization, q=invitation.email)
+        filtered = {name: list(member_rows(organization, status=name)) for name in ("pending", "expired")}
+    assert row["row_status"] == status
+    assert [r["row_email"] for r in filtered[status]] == [invitation.email]
+    assert filtered["expired" if status == "pending" else "pending"] == []
+
+
+def test_lookups_by_id_are_404s_outside_the_organization(organization, other_owner):
+    other = MembershipFactory(user=other_owner).organization
+    foreign_project = ProjectFactory(organization=other)
+    foreign_invitation = InvitationFactory(organization=other)
+    foreign_membership = other.memberships.first()
+    for lookup, foreign_id in [
+        (project_in_organization, foreign_project.pk),
+        (open_invitation_in_organization, foreign_invitation.pk),
+        (membership_in_organization, foreign_membership.pk),
+    ]:
+        with pytest.raises(Http404):
+            lookup(organization, foreign_id)
+
+
+def test_the_organization_is_a_404_for_anyone_outside_it(organization, owner, stranger):
+    assert organization_for_member(owner, organization.slug)[0] == organization
+    with pytest.raises(Http404):
+        organization_for_member(stranger, organization.slug)
+
+
+def test_a_closed_invitation_is_not_open(organization):
+    accepted = InvitationFactory(organization=organization, status="accepted")
+    with pytest.raises(Http404):
+        open_invitation_in_organization(organization, accepted.pk)
+
+
+def test_invitation_grants_are_by_project_name(organization):
+    invitation = InvitationFactory(organization=organization)
+    for name in ("Zeta", "Alpha"):
+        InvitationProjectFactory(invitation=invitation, project=ProjectFactory(organization=organization, name=name))
+    assert [grant.project.name for grant in invitation_grants(invitation)] == ["Alpha", "Zeta"]
+
+
+def test_is_member(organization, member, stranger):
+    assert is_member(member, organization.pk) and not is_member(stranger, organization.pk)
