@@ -157,3 +157,24 @@ def test_a_dropped_connection_is_reported_in_the_dialog_with_a_retry(
     page.unroute(offline)
     invite.get_by_role("button", name="Try again").click()
     expect(page.get_by_role("status").filter(has_text="Invitation sent to kay@example.com.")).to_be_visible()
+
+
+def test_a_server_error_is_reported_in_the_dialog_with_a_retry_that_keeps_the_form(
+    open_page: OpenPage, browser_problems: BrowserProblems, organization: Organization, owner: User
+) -> None:
+    page = open_page(user=owner)
+    page.goto(MEMBERS)
+    page.get_by_role("link", name="Invite User").click()
+    invite = page.get_by_role("dialog", name="Invite User")
+    invite.get_by_label("New User(s)").fill("kay@example.com")
+
+    def fail(route: Route) -> None:
+        route.fulfill(status=502, body="Bad Gateway")  # a proxy in front of OrgConsole, say
+
+    page.route(re.compile(r"/members/invite/$"), fail, times=1)
+    browser_problems.expect("answered 502", "status of 502", "Error Code 502", "htmx:afterRequest")
+    invite.get_by_role("button", name="Invite").click()
+    expect(invite.get_by_role("alert")).to_contain_text("OrgConsole could not finish this (error 502).")
+    expect(invite.get_by_label("New User(s)")).to_have_value("kay@example.com")
+    invite.get_by_role("button", name="Try again").click()
+    expect(page.get_by_role("status").filter(has_text="Invitation sent to kay@example.com.")).to_be_visible()

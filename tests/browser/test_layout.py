@@ -235,6 +235,9 @@ def test_filters_apply_as_you_type_update_the_url_and_the_back_button_returns(
     expect(page).to_have_url(re.compile(r"[?&]q=person(&|$)"))
     expect(page.get_by_label("Search name or email")).to_be_focused()  # typing was not interrupted
 
+    clear = page.get_by_role("link", name="Clear filters")
+    expect(clear).to_be_visible()  # came with the filtered results
+
     page.get_by_label("Organization Role").select_option(label="Organization Owner")
     expect(page.get_by_role("status").filter(has_text="No members or invitations match")).to_be_visible()
     expect(page).to_have_url(re.compile(r"[?&]role=owner(&|$)"))

@@ -58,6 +58,7 @@ def test_every_allauth_email_is_ours_in_text_and_html(kind, db):
         body = render_to_string(f"account/email/{kind}_message.{part}", CONTEXT)
         assert "OrgConsole" in body
         assert "Hello from" not in body and "127.0.0.1" not in body  # never the request's host as the name
+        assert "None" not in body
     html = render_to_string(f"account/email/{kind}_message.html", CONTEXT)
     assert BRAND in html  # the notification emails' frame
 
@@ -78,6 +79,7 @@ def test_the_sign_up_confirmation_is_html_with_a_text_alternative_and_the_same_l
     assert BRAND in html
     [link] = re.findall(rf"{SITE}/accounts/confirm-email/[^\s\"<]+", message.body)
     assert f'href="{link}"' in html
+    assert "Hello New Person," in message.body
     assert "Confirm that new@example.com is your email address" in message.body
     assert "Hello from" not in message.body + html and "testserver" not in message.body + html
 
