@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from members import invitation_session
+from members import address_ownership, invitation_session
 from members.account_emails import OutboxMailMixin
 from members.addresses import same_address
 from members.http import client_ip
@@ -40,6 +43,23 @@ class AccountAdapter(OutboxMailMixin, DefaultAccountAdapter):
             return True
         invitation = invitation_session.open_invitation(request)
         return invitation is not None and same_address(invitation.email, email)
+
+    def save_user(self, request: HttpRequest, user: AbstractBaseUser, form: BaseForm, commit: bool = True) -> Any:
+        email = form.cleaned_data.get("email", "")
+        if not (commit and email and self.is_email_verified(request, email)):
+            return super().save_user(request, user, form, commit)
+        # Signing up from the invitation link proved the invitee reads this mailbox: the address is
+        # theirs, verified, and comes off any account that only listed it unverified.
+        with transaction.atomic():
+            address_ownership.release_unverified_copies(email)
+            return super().save_user(request, user, form, commit)
+
+    def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
+        with transaction.atomic():
+            confirmed = super().confirm_email(request, email_address)
+            if confirmed:
+                address_ownership.release_unverified_copies(email_address.email, keep=email_address.user)
+        return confirmed
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if invitation_session.has_invitation(request):

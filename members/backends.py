@@ -1,9 +1,12 @@
-"""Answers object permission checks from the role table in members.roles."""
+"""Answers object permission checks from the role table in members.roles; signs in by verified address."""
 
 from typing import Any
 
+from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth.base_user import AbstractBaseUser
 
+from members import address_ownership
 from members.models import Membership, Organization, Project, ProjectMembership
 from members.roles import organization_permissions, project_permissions
 
@@ -41,3 +44,16 @@ class OrganizationRoleBackend(BaseBackend):
 
 def _org_role(user: Any, organization_id: int) -> str | None:
     return Membership.objects.filter(user=user, organization_id=organization_id).values_list("role", flat=True).first()
+
+
+class VerifiedEmailBackend(AuthenticationBackend):
+    """allauth's password backend, signing in only through an address the account has verified.
+
+    allauth would also try every account that merely lists the address (unverified); any account can
+    list any address, so that proves nothing about who is signing in."""
+
+    def _authenticate_by_email(self, email: str, password: str) -> AbstractBaseUser | None:
+        for user in address_ownership.verified_users(email):
+            if self._check_password(user, password):
+                return user
+        return None

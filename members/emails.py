@@ -171,6 +171,16 @@ def api_token_email(token: ApiToken, *, kind: str, actor: User, to: User) -> Not
     return Notification(kind=kind, to_email=to.email, organization=token.organization, context=context)
 
 
+def address_released_email(user: User, *, to_email: str, address: str) -> Notification:
+    """To an account that held ``address`` unverified: its owner verified it elsewhere, so it was removed."""
+    return Notification(
+        kind=OutboundEmail.Kind.ADDRESS_RELEASED,
+        to_email=to_email,
+        organization=None,
+        context={"user_name": user.display_name, "address": address},
+    )
+
+
 # The links an email's ``context["links"]`` names, built at send time from the email's row.
 LINK_BUILDERS: dict[str, Callable[[OutboundEmail], str]] = {
     "invitation": lambda outbound: invitation_url(outbound.invitation) if outbound.invitation else "",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from allauth.account.forms import SignupForm
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import ResetPasswordForm, SignupForm
 from allauth.core import context
 from django import forms
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from members import addresses
+from members import address_ownership, addresses
 from members.invitation_session import open_invitation
 from members.models import ApiToken, Organization, Project
 from members.roles import OrgRole, ProjectRole
@@ -38,12 +39,33 @@ class InvitationSignupForm(SignupForm):
             field.help_text = _("The address your invitation was sent to.")
             field.widget.attrs["readonly"] = True
 
+    def validate_unique_email(self, value: str) -> str:
+        # Only a verified address belongs to an account (members.address_ownership). An invitee signing
+        # up from their link takes the address even if another account lists it unverified; anyone else
+        # cannot take an address that is still another account's own (unverified) address field.
+        email = super().validate_unique_email(value)
+        taken = address_ownership.verified_owner(email) is not None
+        if not taken and not get_adapter().is_email_verified(context.request, email):
+            taken = address_ownership.held_elsewhere(email)
+        self.account_already_exists = taken
+        return email
+
     def try_save(self, request: HttpRequest) -> tuple[AbstractBaseUser | None, HttpResponse | None]:
         if self.account_already_exists:
             # allauth then only emails the address ("you already have an account") and skips hashing
             # the password: answer after the same work as a new account, so timing does not tell.
             make_password(self.cleaned_data.get("password1"))
         return super().try_save(request)
+
+
+class VerifiedResetPasswordForm(ResetPasswordForm):
+    """allauth's "Forgot password" form, mailing a reset link only to an address the account verified
+    (allauth would also reset an account through an address it merely lists)."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        self.users = [user for user in address_ownership.verified_users(email) if user.is_active]
+        return email
 
 
 class OrganizationCreateForm(forms.Form):

@@ -10,7 +10,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.utils.crypto import constant_time_compare
 
-from members.addresses import candidates, same_address
+from members import address_ownership
+from members.addresses import same_address
 from members.exceptions import (
     InvitationAlreadyUsedError,
     InvitationDeclinedError,
@@ -19,7 +20,7 @@ from members.exceptions import (
     InvitationRevokedError,
     InvitationSupersededError,
 )
-from members.models import Invitation, User
+from members.models import Invitation
 from members.tokens import invitation_token_generator
 
 
@@ -39,9 +40,9 @@ def account_exists(email: str) -> bool:
 
     Only ever asked for the address of an invitation whose link the visitor holds, so it tells them
     nothing about an address they have not proved they read."""
-    accounts = candidates(User.objects.all(), "email", [email]).values_list("email", flat=True)
-    addresses = candidates(EmailAddress.objects.all(), "email", [email]).values_list("email", flat=True)
-    return any(same_address(found, email) for found in [*accounts, *addresses])
+    # Verified only: an address someone merely added to their account must not steer the invitee to
+    # sign in there (members.address_ownership).
+    return address_ownership.verified_owner(email) is not None
 
 
 def ensure_usable(invitation: Invitation, *, link_is_current: bool) -> None:

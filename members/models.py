@@ -316,8 +316,8 @@ class OutboundEmail(models.Model):
         REMOVED = "removed", _("Removed from organization")
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
         INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
-        # allauth's own emails (confirmation, password reset, notifications), rendered by the adapter.
-        ACCOUNT = "account", _("Account email")
+        ACCOUNT = "account", _("Account email")  # allauth's own, rendered by members.account_emails
+        ADDRESS_RELEASED = "address_released", _("Unverified address removed")
         API_TOKEN_CREATED = "api_token_created", _("API token created")
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 

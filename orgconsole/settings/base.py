@@ -85,8 +85,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's backend (and Django's model permissions), signing in by verified addresses only.
+    "members.backends.VerifiedEmailBackend",
     "members.backends.OrganizationRoleBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -139,7 +139,11 @@ ACCOUNT_EMAIL_CONFIRMATION_HMAC = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[OrgConsole] "
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 # While an invitation is open in the session, signup offers only the invited address.
-ACCOUNT_FORMS = {"signup": "members.forms.InvitationSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "members.forms.InvitationSignupForm",
+    # No reset email for an account through an address it has not verified.
+    "reset_password": "members.forms.VerifiedResetPasswordForm",
+}
 
 # The client's address (rate limits, audit rows, logs: members.http.client_ip). Behind N proxies of
 # ours, the entry N places from the right of X-Forwarded-For; or a header a proxy of ours sets. With
