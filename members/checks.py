@@ -10,7 +10,7 @@ from members.webhooks import webhook_secrets
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def check_webhook_secret(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+def check_webhook_secret(**_: Any) -> list[checks.CheckMessage]:
     """Without a secret the tracking webhook would let anyone mark invitations bounced."""
     if webhook_secrets():
         return []

@@ -195,21 +195,21 @@ LINK_BUILDERS: dict[str, Callable[[OutboundEmail], str]] = {
 SECRET_LINK_MARKER = "ORGCONSOLE_SECRET_LINK_"
 
 
-class LinkGone(Exception):
+class LinkGoneError(Exception):
     """The address or account a secret link was for no longer exists: the email has nothing to offer."""
 
 
 def confirm_email_url(email_address_id: int) -> str:
     address = EmailAddress.objects.filter(pk=email_address_id, verified=False).first()
     if address is None:
-        raise LinkGone(f"email address {email_address_id} is gone or already verified")
+        raise LinkGoneError(f"email address {email_address_id} is gone or already verified")
     return site_url(reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key]))
 
 
 def reset_password_url(user_id: int) -> str:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
-        raise LinkGone(f"user {user_id} is gone")
+        raise LinkGoneError(f"user {user_id} is gone")
     key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
     path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
     return site_url(path.replace("UID-KEY", key))

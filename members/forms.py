@@ -21,6 +21,7 @@ from members import address_ownership, addresses
 from members.invitation_session import open_invitation
 from members.models import ApiToken, Organization, Project
 from members.roles import OrgRole, ProjectRole
+from members.selectors import RowStatus
 
 MAX_EMAIL_LENGTH = 254
 
@@ -199,12 +200,7 @@ class MembersFilterForm(forms.Form):
         ("-date", _("Newest first")),
         ("date", _("Oldest first")),
     ]
-    STATUSES = [
-        ("", _("All statuses")),
-        ("verified", _("Verified")),
-        ("pending", _("Pending")),
-        ("expired", _("Expired")),
-    ]
+    STATUSES = [("", _("All statuses")), *RowStatus.choices]
 
     q = forms.CharField(label=_("Search name or email"), required=False, max_length=254)
     role = forms.ChoiceField(

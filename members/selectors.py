@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import models
 from django.db.models import Case, CharField, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import Http404
@@ -75,16 +76,29 @@ MEMBERS_SORTS = {
 PAGE_SIZE = 50
 
 
+class RowKind(models.TextChoices):
+    MEMBERSHIP = "membership"
+    INVITATION = "invitation"
+
+
+class RowStatus(models.TextChoices):
+    """A membership is Verified; an open invitation is Pending until it expires, then Expired."""
+
+    VERIFIED = "verified", _("Verified")
+    PENDING = "pending", _("Pending")
+    EXPIRED = "expired", _("Expired")
+
+
 @dataclass
 class MemberRow:
     """One line of the Members page: a membership (Verified) or an open invitation (Pending/Expired)."""
 
-    kind: str  # "membership" or "invitation"
+    kind: str  # a RowKind
     id: int
     name: str
     email: str
     role: str
-    status: str  # "verified", "pending" or "expired"
+    status: str  # a RowStatus
     delivery: str
     date: datetime
     invited_by: User | None = None
@@ -93,7 +107,7 @@ class MemberRow:
 
     @property
     def is_membership(self) -> bool:
-        return self.kind == "membership"
+        return self.kind == RowKind.MEMBERSHIP
 
     @property
     def role_label(self) -> str:
@@ -101,12 +115,12 @@ class MemberRow:
 
     @property
     def status_label(self) -> str:
-        return {"verified": _("Verified"), "pending": _("Pending"), "expired": _("Expired")}[self.status]
+        return str(RowStatus(self.status).label)
 
     @property
     def delivery_problem(self) -> str:
         """For an open invitation whose email did not get through, what went wrong."""
-        if self.kind == "invitation" and self.delivery in DELIVERY_PROBLEMS:
+        if self.kind == RowKind.INVITATION and self.delivery in DELIVERY_PROBLEMS:
             return str(Invitation.Delivery(self.delivery).label)
         return ""
 
@@ -115,7 +129,7 @@ DELIVERY_PROBLEMS = {Invitation.Delivery.FAILED, Invitation.Delivery.BOUNCED, In
 
 
 def _membership_rows(organization: Organization, *, q: str, role: str, status: str) -> QuerySet | None:
-    if status in {"pending", "expired"}:
+    if status in {RowStatus.PENDING, RowStatus.EXPIRED}:
         return None
     qs = Membership.objects.filter(organization=organization)
     if q:
@@ -124,12 +138,12 @@ def _membership_rows(organization: Organization, *, q: str, role: str, status: s
         qs = qs.filter(role=role)
     return (
         qs.annotate(
-            row_kind=Value("membership", output_field=CharField()),
+            row_kind=Value(RowKind.MEMBERSHIP, output_field=CharField()),
             row_id=F("pk"),
             row_name=F("user__name"),
             row_email=F("user__email"),
             row_role=F("role"),
-            row_status=Value("verified", output_field=CharField()),
+            row_status=Value(RowStatus.VERIFIED, output_field=CharField()),
             row_delivery=Value("", output_field=CharField()),
             row_date=F("created_at"),
             row_sort_name=Lower(
@@ -142,26 +156,28 @@ def _membership_rows(organization: Organization, *, q: str, role: str, status: s
 
 
 def _invitation_rows(organization: Organization, *, q: str, role: str, status: str, now: datetime) -> QuerySet | None:
-    if status == "verified":
+    if status == RowStatus.VERIFIED:
         return None
     qs = Invitation.objects.filter(organization=organization, status=Invitation.Status.PENDING)
     if q:
         qs = qs.filter(email__icontains=q)
     if role:
         qs = qs.filter(role=role)
-    if status == "pending":
+    if status == RowStatus.PENDING:
         qs = qs.filter(expires_at__gte=now)
-    elif status == "expired":
+    elif status == RowStatus.EXPIRED:
         qs = qs.filter(expires_at__lt=now)
     return (
         qs.annotate(
-            row_kind=Value("invitation", output_field=CharField()),
+            row_kind=Value(RowKind.INVITATION, output_field=CharField()),
             row_id=F("pk"),
             row_name=Value("", output_field=CharField()),
             row_email=F("email"),
             row_role=F("role"),
             row_status=Case(
-                When(expires_at__lt=now, then=Value("expired")), default=Value("pending"), output_field=CharField()
+                When(expires_at__lt=now, then=Value(RowStatus.EXPIRED)),
+                default=Value(RowStatus.PENDING),
+                output_field=CharField(),
             ),
             row_delivery=F("delivery_status"),
             row_date=F("sent_at"),
@@ -194,12 +210,25 @@ def member_rows(
     return combined.order_by(*ordering)
 
 
-def attach_row_details(organization: Organization, rows: list[dict]) -> list[MemberRow]:
-    """Turn one page of ``member_rows`` into ``MemberRow`` objects with their project access and
-    inviter: a fixed number of queries for the page, whatever the size of the organization."""
-    membership_ids = [row["row_id"] for row in rows if row["row_kind"] == "membership"]
-    invitation_ids = [row["row_id"] for row in rows if row["row_kind"] == "invitation"]
-    memberships = Membership.objects.select_related("user", "invited_by").in_bulk(membership_ids)
+def _memberships_with_access(organization: Organization, ids: list[int]) -> dict[int, Membership]:
+    """Memberships by id, each with ``project_access``: its (project name, role label) pairs here."""
+    memberships = Membership.objects.select_related("user", "invited_by").in_bulk(ids)
+    access: dict[int, list[tuple[str, str]]] = {}
+    for grant in (
+        ProjectMembership.objects.filter(
+            user_id__in=[m.user_id for m in memberships.values()], project__organization=organization
+        )
+        .select_related("project")
+        .order_by("project__name")
+    ):
+        access.setdefault(grant.user_id, []).append((grant.project.name, grant.get_role_display()))
+    for membership in memberships.values():
+        membership.project_access = access.get(membership.user_id, [])  # type: ignore[attr-defined]
+    return memberships
+
+
+def _invitations_with_access(ids: list[int]) -> dict[int, Invitation]:
+    """Open invitations by id, each with ``project_access``: the (project name, role label) pairs it grants."""
     invitations = (
         Invitation.objects.select_related("invited_by")
         .prefetch_related(
@@ -208,42 +237,45 @@ def attach_row_details(organization: Organization, rows: list[dict]) -> list[Mem
                 queryset=InvitationProject.objects.select_related("project").order_by("project__name"),
             )
         )
-        .in_bulk(invitation_ids)
+        .in_bulk(ids)
     )
-    user_ids = [membership.user_id for membership in memberships.values()]
-    project_access: dict[int, list[tuple[str, str]]] = {}
-    for grant in (
-        ProjectMembership.objects.filter(user_id__in=user_ids, project__organization=organization)
-        .select_related("project")
-        .order_by("project__name")
-    ):
-        project_access.setdefault(grant.user_id, []).append((grant.project.name, grant.get_role_display()))
+    for invitation in invitations.values():
+        grants = invitation.project_grants.all()
+        invitation.project_access = [(g.project.name, g.get_role_display()) for g in grants]  # type: ignore[attr-defined]
+    return invitations
 
+
+def attach_row_details(organization: Organization, rows: list[dict]) -> list[MemberRow]:
+    """Turn one page of ``member_rows`` into ``MemberRow`` objects with their project access and
+    inviter: a fixed number of queries for the page, whatever the size of the organization."""
+    found: dict[str, dict[int, Membership] | dict[int, Invitation]] = {
+        RowKind.MEMBERSHIP: _memberships_with_access(
+            organization, [row["row_id"] for row in rows if row["row_kind"] == RowKind.MEMBERSHIP]
+        ),
+        RowKind.INVITATION: _invitations_with_access(
+            [row["row_id"] for row in rows if row["row_kind"] == RowKind.INVITATION]
+        ),
+    }
     result = []
     for row in rows:
-        detail = MemberRow(
-            kind=row["row_kind"],
-            id=row["row_id"],
-            name=row["row_name"],
-            email=row["row_email"],
-            role=row["row_role"],
-            status=row["row_status"],
-            delivery=row["row_delivery"],
-            date=row["row_date"],
+        obj = found[row["row_kind"]].get(row["row_id"])
+        if obj is None:  # removed between the two queries
+            continue
+        result.append(
+            MemberRow(
+                kind=row["row_kind"],
+                id=row["row_id"],
+                name=row["row_name"],
+                email=row["row_email"],
+                role=row["row_role"],
+                status=row["row_status"],
+                delivery=row["row_delivery"],
+                date=row["row_date"],
+                invited_by=obj.invited_by,
+                projects=obj.project_access,
+                obj=obj,
+            )
         )
-        if detail.is_membership:
-            membership = memberships.get(detail.id)
-            if membership is None:  # removed between the two queries
-                continue
-            detail.obj, detail.invited_by = membership, membership.invited_by
-            detail.projects = project_access.get(membership.user_id, [])
-        else:
-            invitation = invitations.get(detail.id)
-            if invitation is None:
-                continue
-            detail.obj, detail.invited_by = invitation, invitation.invited_by
-            detail.projects = [(g.project.name, g.get_role_display()) for g in invitation.project_grants.all()]
-        result.append(detail)
     return result
 
 

@@ -1,25 +1,5 @@
-"""Invitation link tokens, modelled on django.contrib.auth.tokens.
-
-A token is ``django.core.signing.dumps`` of ``{"o": organization id, "i": invitation id, "n": nonce}``:
-the URL-safe base64 of that JSON, a colon, and an HMAC-SHA256 signature of it keyed by SECRET_KEY and
-salted for this flow only.
-
-Why it cannot be guessed or forged: the signature is 256 bits of HMAC output that only the holder of
-SECRET_KEY can compute, so guessing one for a given payload succeeds with probability 2**-256; and the
-payload's nonce is ``secrets.token_urlsafe(16)`` (128 random bits). Nothing in the database is enough to
-make a token: the database holds the ids and the nonce, but not the key. Signatures are compared in
-constant time (``Signer.unsign`` uses ``constant_time_compare``) and so is the nonce.
-
-Why it dies: resending or revoking rotates the nonce (older links no longer match), accepting or
-declining changes the status, and expiry is decided against ``Invitation.expires_at`` (INVITATION_EXPIRY
-hours after sending) at the ``_now()`` seam. Tokens of other flows (allauth's email-confirmation keys use
-another salt, password-reset tokens are not signed payloads at all) fail the signature check, and
-``SECRET_KEY_FALLBACKS`` are honoured by ``signing.loads`` so rotating the key does not kill live links.
-
-Once a link has been opened, the session holds a *session proof* instead of the token: a signature (its
-own salt) over the invitation id and nonce. It is not a link token and is only honoured from the session,
-so a copy of the session table does not give anyone a working link either.
-"""
+"""Invitation link tokens and session proofs, modelled on ``django.contrib.auth.tokens``.
+Why they cannot be guessed or forged, and how they die: README, "Why signed tokens"."""
 
 from __future__ import annotations
 
@@ -44,6 +24,10 @@ class InvitationTokenGenerator:
     session_salt = SESSION_SALT
 
     def make_token(self, invitation: Invitation) -> str:
+        """``signing.dumps`` of the organization id, invitation id and nonce, salted for this flow.
+
+        The token dies when the nonce rotates (resend, revoke), when the invitation closes (accept,
+        decline: a status ``check_token`` leaves to the caller), or at ``expires_at`` (``is_expired``)."""
         payload = {"o": invitation.organization_id, "i": invitation.pk, "n": invitation.nonce}
         return signing.dumps(payload, salt=self.salt, compress=False)
 

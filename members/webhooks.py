@@ -48,7 +48,7 @@ def webhook_secrets() -> list[str]:
     return [secret for secret in candidates if all(part.strip() for part in secret.partition(":")[::2])]
 
 
-def record_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: str, **kwargs: Any) -> None:
+def record_tracking_event(*, event: AnymailTrackingEvent, esp_name: str, **_: Any) -> None:
     """Update the invitation's delivery status from a delivered/bounced/rejected/failed event."""
     delivery = DELIVERY_FOR_EVENT.get(event.event_type)
     if delivery is None:

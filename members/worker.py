@@ -34,8 +34,11 @@ RECONNECT_MAX_DELAY = 30.0
 SETTLE_BATCH = 100
 
 
-class WorkerLost(Exception):
+class WorkerLostError(Exception):
     """Recorded on a task whose worker stopped before finishing it (killed, or its connection died)."""
+
+
+WorkerLost = WorkerLostError  # the name task rows failed before the rename still record
 
 
 def close_connections() -> None:
@@ -94,7 +97,7 @@ def _settle(task_pk: object) -> bool:
     outbound = OutboundEmail.objects.select_for_update(skip_locked=True).filter(pk=outbound_id).first()
     if outbound is None and OutboundEmail.objects.filter(pk=outbound_id).exists():
         return False  # a live worker holds the email: it is being sent right now
-    task_row.set_failed(WorkerLost("the worker stopped before finishing this task"))
+    task_row.set_failed(WorkerLostError("the worker stopped before finishing this task"))
     if outbound is not None and outbound.status == OutboundEmail.Status.QUEUED:
         outbound.next_attempt_at = timezone.now()
         outbound.save(update_fields=["next_attempt_at"])

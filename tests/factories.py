@@ -94,12 +94,14 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     role = OrgRole.MEMBER
     invited_by = factory.LazyAttribute(lambda o: o.organization.memberships.filter(role=OrgRole.OWNER).first().user)
     sent_at = factory.LazyFunction(timezone.now)
-    expires_at = factory.LazyAttribute(lambda o: o.sent_at + timedelta(hours=settings.INVITATION_EXPIRY))
+    expires_at = factory.LazyAttribute(lambda o: o.sent_at + timedelta(hours=settings.INVITATION_EXPIRY_HOURS))
 
     class Params:
         pending = factory.Trait(status=Invitation.Status.PENDING)
         expired = factory.Trait(
-            sent_at=factory.LazyFunction(lambda: timezone.now() - timedelta(hours=settings.INVITATION_EXPIRY + 1)),
+            sent_at=factory.LazyFunction(
+                lambda: timezone.now() - timedelta(hours=settings.INVITATION_EXPIRY_HOURS + 1)
+            ),
         )
         revoked = factory.Trait(status=Invitation.Status.REVOKED)
         accepted = factory.Trait(status=Invitation.Status.ACCEPTED)

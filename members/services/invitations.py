@@ -136,7 +136,7 @@ def _create_invitation(
         invited_by=actor,
         sent_at=now,
         created_at=now,
-        expires_at=now + timedelta(hours=settings.INVITATION_EXPIRY),
+        expires_at=now + timedelta(hours=settings.INVITATION_EXPIRY_HOURS),
     )
     InvitationProject.objects.bulk_create(
         InvitationProject(invitation=invitation, project=project, role=project_role)
@@ -188,7 +188,7 @@ def resend_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
     now = timezone.now()
     invitation.nonce = new_nonce()
     invitation.sent_at = now
-    invitation.expires_at = now + timedelta(hours=settings.INVITATION_EXPIRY)
+    invitation.expires_at = now + timedelta(hours=settings.INVITATION_EXPIRY_HOURS)
     invitation.delivery_status = Invitation.Delivery.QUEUED
     invitation.save(update_fields=["nonce", "sent_at", "expires_at", "delivery_status"])
     record_invitation_event(

@@ -252,7 +252,7 @@ class InvitationAction(ConfirmAction):
         return open_invitation_in_organization(organization, object_id)
 
     def names(self, target: Invitation, organization: Organization) -> dict[str, str]:
-        return {"email": target.email, "hours": settings.INVITATION_EXPIRY}
+        return {"email": target.email, "hours": settings.INVITATION_EXPIRY_HOURS}
 
 
 class ResendInvitation(InvitationAction):

@@ -1,9 +1,11 @@
 """Settings shared by every environment; each value comes from the environment."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from orgconsole.env import env, env_bool, env_int, env_list
 
@@ -77,7 +79,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(env("CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
 }
@@ -172,16 +174,13 @@ STORAGES = {
 MAILERS = {"default": {"BACKEND": env("EMAIL_BACKEND", "anymail.backends.console.EmailBackend")}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "OrgConsole <no-reply@orgconsole.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-ANYMAIL = {
-    key.removeprefix("ANYMAIL_"): value for key, value in __import__("os").environ.items() if key.startswith("ANYMAIL_")
-}
+ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 
 TASKS = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend"},
 }
 
 # Content-Security-Policy (Django's built-in support): nothing inline, nothing third-party.
-from django.utils.csp import CSP  # noqa: E402
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -205,16 +204,17 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Invitations (hours until a link expires; daily sending limits).
-INVITATION_EXPIRY = int(env("INVITATION_EXPIRY", "48"))
-INVITATIONS_PER_ORGANIZATION_PER_DAY = int(env("INVITATIONS_PER_ORGANIZATION_PER_DAY", "100"))
-INVITATIONS_PER_INVITER_PER_DAY = int(env("INVITATIONS_PER_INVITER_PER_DAY", "50"))
+# INVITATION_EXPIRY is the variable's older name, still read when the new one is not set.
+INVITATION_EXPIRY_HOURS = env_int("INVITATION_EXPIRY_HOURS", env_int("INVITATION_EXPIRY", 48))
+INVITATIONS_PER_ORGANIZATION_PER_DAY = env_int("INVITATIONS_PER_ORGANIZATION_PER_DAY", 100)
+INVITATIONS_PER_INVITER_PER_DAY = env_int("INVITATIONS_PER_INVITER_PER_DAY", 50)
 INVITATIONS_PER_REQUEST = 50
 # `manage.py demo_data` creates accounts with a published password; production turns it off.
 DEMO_DATA_ALLOWED = True
 
 # A queued email with no pending delivery task this long after it was due (a worker died while
 # sending it) is queued again by the worker's sweep (`manage.py run_worker` / `requeue_emails`).
-EMAIL_REQUEUE_AFTER_SECONDS = int(env("EMAIL_REQUEUE_AFTER_SECONDS", "300"))
+EMAIL_REQUEUE_AFTER_SECONDS = env_int("EMAIL_REQUEUE_AFTER_SECONDS", 300)
 
 # Days the audit log (the Activity page) keeps an event; empty keeps every event forever. Enforced by
 # `manage.py purge_activity` (run it daily from cron or a timer); the console never edits or deletes events.

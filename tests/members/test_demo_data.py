@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import call_command
@@ -7,10 +9,10 @@ from members.roles import OrgRole
 
 
 def test_demo_data_is_idempotent(db):
-    call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("demo_data", stdout=io.StringIO())
     counts = [m.objects.count() for m in (User, Organization, Project, Membership, ProjectMembership, EmailAddress)]
 
-    call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("demo_data", stdout=io.StringIO())
 
     assert [
         m.objects.count() for m in (User, Organization, Project, Membership, ProjectMembership, EmailAddress)
@@ -22,7 +24,7 @@ def test_demo_data_is_idempotent(db):
 
 
 def test_demo_owner_can_sign_in_with_the_documented_password(client, db):
-    call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("demo_data", stdout=io.StringIO())
 
     response = client.post("/accounts/login/", {"login": "owner@example.com", "password": "correct-horse-battery"})
 
@@ -40,7 +42,7 @@ def test_demo_data_refuses_to_run_with_the_production_settings(db, settings, mon
     before = db_snapshot()
 
     with pytest.raises(CommandError, match="production"):
-        call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("demo_data", stdout=io.StringIO())
 
     assert db_snapshot() == before
     assert not User.objects.filter(email="owner@example.com").exists()

@@ -1,11 +1,5 @@
-"""Invitation link tokens (members/tokens.py).
-
-Why a token cannot be guessed: it carries an HMAC-SHA256 signature (256 bits, keyed by SECRET_KEY,
-salted for this flow) over the organization id, the invitation id and a 128-bit random nonce. Without
-the key, producing a valid signature for any payload is a 2**-256 guess, and the database holds the
-ids and the nonce but never the key, so a copy of the database does not yield a working link (see
-``test_a_copy_of_the_database_is_not_enough_to_make_a_link``).
-"""
+"""Invitation link tokens (members.tokens): what makes one, what kills it, and that nothing but the key
+makes one (the why is in the README, "Why signed tokens")."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def stranded(organization) -> OutboundEmail:
 def test_the_sweep_settles_a_task_left_running_and_the_email_goes_out(stranded):
     assert settle_lost_tasks(grace=timedelta(seconds=10)) == 1
 
-    assert DBTaskResult.objects.get(status="FAILED").exception_class_path == "members.worker.WorkerLost"
+    assert DBTaskResult.objects.get(status="FAILED").exception_class_path == "members.worker.WorkerLostError"
     run_worker()
     stranded.refresh_from_db()
     assert stranded.status == OutboundEmail.Status.SENT

@@ -126,5 +126,5 @@ def test_a_killed_workers_email_goes_out_within_a_minute_with_the_default_settin
     finally:
         output = stop(restarted)
     stuck.refresh_from_db()
-    assert stuck.status == "FAILED" and stuck.exception_class_path == "members.worker.WorkerLost", output
+    assert stuck.status == "FAILED" and stuck.exception_class_path == "members.worker.WorkerLostError", output
     assert restarted.returncode == 0, output
