@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from members.models import Organization, Project, User
-from members.roles import ProjectRole
+from members import services
+from members.models import Membership, Organization, Project, User
+from members.roles import OrgRole, ProjectRole
 from tests.browser.conftest import BrowserProblems, check_screen, sign_in_with_cookie
 from tests.factories import InvitationFactory, InvitationProjectFactory, MembershipFactory, ProjectMembershipFactory
 
@@ -34,7 +35,15 @@ SIZES = {
 }
 # Only "does anything scroll sideways": the remaining sizes the design must hold at.
 MORE_SIZES = {"320": (320, 640), "768": (768, 1024), "1920": (1920, 1080), "zoom-400": (320, 200)}
-PAGES = [MEMBERS, "/o/acme/projects/", "/o/acme/settings/", "/o/acme/billing/", "/accounts/email/"]
+PAGES = [
+    MEMBERS,
+    "/o/acme/projects/",
+    "/o/acme/settings/",
+    "/o/acme/billing/",
+    "/o/acme/activity/",
+    "/o/acme/api-tokens/",
+    "/accounts/email/",
+]
 PLACED = """(list) => { const box = list.getBoundingClientRect();
   return box.top >= 0 && box.left >= 0 && box.bottom <= innerHeight && box.right <= innerWidth; }"""
 PAGE_OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
@@ -56,6 +65,10 @@ def crowded(organization: Organization, owner: User) -> Organization:
     for n in range(6):
         MembershipFactory(organization=organization, user__email=f"person{n}@example.com", user__name=f"Person {n}")
     MembershipFactory(organization=organization, user__email="zz-last@example.com", user__name="Zoe Last")
+    # An audit row with a long name and long project lists, for the Activity page.
+    membership = Membership.objects.get(user=long_named)
+    services.change_member_role(membership, actor=owner, role=OrgRole.OWNER)
+    services.change_member_role(membership, actor=owner, role=OrgRole.MEMBER)
     return organization
 
 
