@@ -16,7 +16,7 @@ from django.urls import reverse
 from members import address_ownership, invitation_session
 from members.account_emails import OutboxMailMixin
 from members.addresses import same_address
-from members.http import client_ip
+from members.http import client_ip, count_password_sign_in_as_recent
 
 
 class AccountAdapter(OutboxMailMixin, DefaultAccountAdapter):
@@ -73,6 +73,7 @@ class AccountAdapter(OutboxMailMixin, DefaultAccountAdapter):
 
     def post_login(self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> HttpResponse:
         response = super().post_login(request, user, **kwargs)
+        count_password_sign_in_as_recent(request)
         if invitation_session.accept_requested(request):
             # They pressed "Accept invitation" before signing in: finish it now, in this POST.
             return invitation_session.accept_from_session(request)

@@ -12,7 +12,7 @@ from unittest import mock
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
-from django.urls import resolve
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -73,3 +73,11 @@ def run_together(*calls: Callable[[], object]) -> list[object]:
     for thread in threads:
         thread.join(timeout=30)
     return results
+
+
+def recently_authenticated(client: Any, password: str = "correct-horse-battery") -> Any:
+    """The client's user typed their password again just now (allauth's re-authentication), as owner
+    changes and address changes require; returns the client."""
+    response = client.post(reverse("account_reauthenticate"), {"password": password})
+    assert response.status_code == 302, response.content
+    return client

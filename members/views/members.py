@@ -25,8 +25,9 @@ from members import roles, services
 from members.access import organization_view
 from members.exceptions import DomainError
 from members.forms import EditRoleForm, InviteForm, MembersFilterForm
-from members.http import client_ip
+from members.http import client_ip, require_recent_authentication
 from members.models import Invitation, Membership, Organization
+from members.roles import OrgRole
 from members.selectors import (
     PAGE_SIZE,
     attach_row_details,
@@ -109,6 +110,8 @@ def invite(request: HttpRequest, organization: Organization) -> HttpResponse:
     form = InviteForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if data["role"] == OrgRole.OWNER:
+            require_recent_authentication(request)  # making someone an Organization Owner
         try:
             result = services.invite_members(
                 organization,
@@ -175,6 +178,8 @@ def member_edit_role(request: HttpRequest, organization: Organization, membershi
     form = EditRoleForm(request.POST or None, initial={"role": membership.role})
     if request.method == "POST" and form.is_valid():
         old_role = membership.role
+        if form.cleaned_data["role"] != old_role and OrgRole.OWNER in (old_role, form.cleaned_data["role"]):
+            require_recent_authentication(request)  # making or unmaking an Organization Owner
         try:
             updated = services.change_member_role(
                 membership, actor=request.user, role=form.cleaned_data["role"], ip=client_ip(request)
@@ -223,8 +228,14 @@ class ConfirmAction(View):
     def get(self, request: HttpRequest, organization: Organization, **ids: int) -> HttpResponse:
         return self.confirm(organization, self.get_object(organization, ids[self.id_kwarg]))
 
+    def needs_recent_authentication(self, target: Any) -> bool:
+        """Whether acting on ``target`` cannot be undone enough to ask for the password again."""
+        return False
+
     def post(self, request: HttpRequest, organization: Organization, **ids: int) -> HttpResponse:
         target = self.get_object(organization, ids[self.id_kwarg])
+        if self.needs_recent_authentication(target):
+            require_recent_authentication(request)
         try:
             outcome = self.service(target, actor=self.request.user, ip=client_ip(self.request))
         except DomainError as error:
@@ -291,6 +302,9 @@ class RemoveMember(ConfirmAction):
 
     def get_object(self, organization: Organization, object_id: int) -> Membership:
         return membership_in_organization(organization, object_id)
+
+    def needs_recent_authentication(self, target: Membership) -> bool:
+        return target.role == OrgRole.OWNER  # removing an owner, yourself included
 
     def names(self, target: Membership, organization: Organization) -> dict[str, str]:
         return {"name": target.user.display_name, "email": target.user.email, "organization": organization.name}

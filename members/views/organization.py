@@ -13,8 +13,9 @@ from members import roles, services
 from members.access import organization_view
 from members.exceptions import DomainError
 from members.forms import BillingForm, OrganizationCreateForm, OrganizationSettingsForm
-from members.http import client_ip
+from members.http import client_ip, require_recent_authentication
 from members.models import Organization
+from members.roles import OrgRole
 from members.selectors import organizations_for
 
 
@@ -82,6 +83,8 @@ def billing(request: HttpRequest, organization: Organization) -> HttpResponse:
 def leave_organization(request: HttpRequest, organization: Organization) -> HttpResponse:
     """A member leaves the organization themselves (confirmation page, then POST)."""
     if request.method == "POST":
+        if request.membership.role == OrgRole.OWNER:  # type: ignore[attr-defined]
+            require_recent_authentication(request)  # an owner leaving cannot be undone by themselves
         try:
             services.leave_organization(organization, actor=request.user, ip=client_ip(request))
         except DomainError as error:

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     # Around allauth's middleware and every view: a redirect answering htmx moves the whole page.
     "orgconsole.middleware.HtmxRedirectMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "members.http.HtmxReauthenticationMiddleware",
     "orgconsole.middleware.NoStoreMiddleware",
 ]
 

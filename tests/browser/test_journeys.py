@@ -180,7 +180,7 @@ def test_the_invitee_signs_up_from_the_email_and_joins_with_exactly_the_invited_
 def test_an_owner_makes_a_member_an_owner_and_back_and_the_member_gets_both_emails(
     open_page: OpenPage, owner: User, member: User
 ) -> None:
-    page = open_page(user=owner)
+    page = open_page(user=owner)  # signed in long ago: no recent password (#10.5)
     page.goto(MEMBERS)
 
     dialog = open_row_action(page, "member@example.com", "Edit Role")
@@ -188,6 +188,14 @@ def test_an_owner_makes_a_member_an_owner_and_back_and_the_member_gets_both_emai
     check_screen(page, "edit-role-dialog")
     dialog.get_by_role("radio", name="Organization Owner").check()
     dialog.get_by_role("button", name="Save").click()
+    # Making someone an owner asks for the password again: the whole page goes to allauth's form...
+    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/\?next="))
+    assert Membership.objects.get(user=member).role == OrgRole.MEMBER
+    check_screen(page, "reauthenticate")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    # ...and then the change is made and the owner is back on the Members page.
+    expect(page).to_have_url(re.compile(f"{MEMBERS}$"))
     expect(page.get_by_role("status").filter(has_text="Max Member is now Organization Owner.")).to_be_visible()
     expect(cell(page, "member@example.com", "Organization Role")).to_have_text("Organization Owner")
 

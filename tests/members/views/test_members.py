@@ -23,7 +23,7 @@ from tests.factories import (
     ProjectMembershipFactory,
     UserFactory,
 )
-from tests.helpers import db_snapshot
+from tests.helpers import db_snapshot, recently_authenticated
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -320,6 +320,7 @@ def test_invite_with_a_forged_project_of_another_organization_creates_nothing(ow
 
 
 def test_edit_role_saves_and_redirects(owner_client, organization, member):
+    recently_authenticated(owner_client)  # owner changes ask for the password again (#10.5)
     membership = Membership.objects.get(user=member)
     response = owner_client.post(
         reverse("members:member_edit_role", args=[organization.slug, membership.pk]), {"role": "owner"}, follow=True
@@ -330,6 +331,7 @@ def test_edit_role_saves_and_redirects(owner_client, organization, member):
 
 
 def test_edit_role_of_the_last_owner_shows_the_refusal_inside_the_dialog(owner_client, organization, owner):
+    recently_authenticated(owner_client)  # owner changes ask for the password again (#10.5)
     membership = Membership.objects.get(user=owner)
     response = owner_client.post(
         reverse("members:member_edit_role", args=[organization.slug, membership.pk]), {"role": "member"}, **HTMX
@@ -349,6 +351,7 @@ def test_leave_removes_the_member(owner_client, organization, member):
 
 
 def test_removing_the_last_owner_is_refused_with_a_message(owner_client, organization, owner):
+    recently_authenticated(owner_client)  # owner changes ask for the password again (#10.5)
     membership = Membership.objects.get(user=owner)
     response = owner_client.post(reverse("members:member_remove", args=[organization.slug, membership.pk]))
     assert response.status_code == 200 and "at least one Organization Owner" in response.content.decode()
@@ -356,6 +359,7 @@ def test_removing_the_last_owner_is_refused_with_a_message(owner_client, organiz
 
 
 def test_an_owner_removing_themselves_goes_home(owner_client, organization, owner):
+    recently_authenticated(owner_client)  # owner changes ask for the password again (#10.5)
     MembershipFactory(organization=organization, owner=True)
     membership = Membership.objects.get(user=owner)
     response = owner_client.post(reverse("members:member_remove", args=[organization.slug, membership.pk]))
@@ -502,6 +506,7 @@ def anchors(html: str) -> list[dict[str, str]]:
 
 
 def test_every_action_writes_one_audit_row_with_the_client_ip(owner_client, organization, member):
+    recently_authenticated(owner_client)  # owner changes ask for the password again (#10.5)
     invitation = InvitationFactory(organization=organization)
     membership = Membership.objects.get(user=member)
     slug = organization.slug

@@ -14,6 +14,7 @@ from tests.factories import (
     OrganizationFactory,
     UserFactory,
 )
+from tests.helpers import recently_authenticated
 
 
 def test_home_sends_anonymous_users_to_sign_in(client, db):
@@ -129,6 +130,7 @@ def test_member_leaves_through_the_confirmation_page(member_client, organization
 
 
 def test_last_owner_is_told_to_promote_someone_first(owner_client, organization, owner):
+    recently_authenticated(owner_client)  # owner changes ask for the password again (#10.5)
     response = owner_client.post(reverse("members:leave", args=[organization.slug]), follow=True)
 
     assert "Promote another member to Organization Owner first" in response.content.decode()
