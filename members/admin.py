@@ -8,10 +8,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from members import (
-    admin_organizations,  # noqa: F401  (registers organizations, projects, memberships, invitations)
-    services,
-)
+from members import services
+
+# Importing it registers organizations, projects, memberships and invitations.
+from members.admin_organizations import ReadOnlyAdmin
 from members.http import client_ip
 from members.models import MembershipEvent, OutboundEmail, User
 
@@ -86,17 +86,6 @@ def changed_fields(message: Any) -> str:
         return ""
     names = [name for part in message for name in part.get("changed", {}).get("fields", [])]
     return ", ".join(str(name) for name in names)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(MembershipEvent)

@@ -27,6 +27,19 @@ from members.models import Invitation, InvitationProject, Membership, Organizati
 REFUSED = "_members_admin_refused"
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows staff may look at but not add, change or delete here (the console's services make those changes)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ServiceAdmin(admin.ModelAdmin):
     """Calls services instead of saving or deleting rows itself."""
 
@@ -187,22 +200,13 @@ class MembershipAdmin(ServiceAdmin):
 
 
 @admin.register(ProjectMembership)
-class ProjectMembershipAdmin(admin.ModelAdmin):
+class ProjectMembershipAdmin(ReadOnlyAdmin):
     """Read-only: project access is granted by invitation in the console."""
 
     list_display = ["user", "project", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "project__name", "project__organization__name"]
     list_select_related = ["user", "project"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class InvitationProjectInline(admin.TabularInline):
@@ -219,7 +223,7 @@ class InvitationProjectInline(admin.TabularInline):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdmin):
     """Read-only rows (never the link's nonce); revoke and resend through the services. Invitations are sent from
     an organization's Members page in the console (its invite service sends the email and applies the limits)."""
 
@@ -240,15 +244,6 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         return lookup == "organization__id__exact" or super().lookup_allowed(lookup, value, request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_manage_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("members.change_invitation")

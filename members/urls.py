@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import activity_views, token_views, views
+from members import views
 
 app_name = "members"
 
@@ -36,10 +36,10 @@ urlpatterns = [
     path("o/<slug:org_slug>/projects/<int:project_id>/rename/", views.project_rename, name="project_rename"),
     path("o/<slug:org_slug>/settings/", views.organization_settings, name="settings"),
     path("o/<slug:org_slug>/billing/", views.billing, name="billing"),
-    path("o/<slug:org_slug>/api-tokens/", token_views.api_tokens, name="api_tokens"),
-    path("o/<slug:org_slug>/api-tokens/<int:token_id>/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
+    path("o/<slug:org_slug>/api-tokens/", views.api_tokens, name="api_tokens"),
+    path("o/<slug:org_slug>/api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("o/<slug:org_slug>/leave/", views.leave_organization, name="leave"),
-    path("o/<slug:org_slug>/activity/", activity_views.activity, name="activity"),
-    path("o/<slug:org_slug>/activity/export/", activity_views.activity_export, name="activity_export"),
-    path("o/<slug:org_slug>/activity/<int:event_id>/", activity_views.activity_event, name="activity_event"),
+    path("o/<slug:org_slug>/activity/", views.activity, name="activity"),
+    path("o/<slug:org_slug>/activity/export/", views.activity_export, name="activity_export"),
+    path("o/<slug:org_slug>/activity/<int:event_id>/", views.activity_event, name="activity_event"),
 ]

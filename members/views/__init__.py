@@ -1,5 +1,7 @@
 """Thin HTTP layer, one module per page: validate with a form, call one service, flash a message, redirect."""
 
+from members.views.activity import activity, activity_event, activity_export
+from members.views.api_tokens import api_token_revoke, api_tokens
 from members.views.invitations import (
     invitation_accept,
     invitation_decline,
@@ -12,6 +14,11 @@ from members.views.organization import billing, home, leave_organization, organi
 from members.views.projects import project_create, project_rename, projects
 
 __all__ = [
+    "activity",
+    "activity_event",
+    "activity_export",
+    "api_token_revoke",
+    "api_tokens",
     "billing",
     "home",
     "invitation_accept",
