@@ -4,6 +4,7 @@ account in the admin, and every admin change to an account is an audit row."""
 from __future__ import annotations
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
@@ -160,3 +161,54 @@ def test_adding_and_deleting_an_account_in_the_admin_is_audited(superuser):
     actions = list(MembershipEvent.objects.filter(target_email="new@example.com").values_list("action", flat=True))
     assert sorted(actions) == ["user_added", "user_deleted"]
     assert not User.objects.filter(email="new@example.com").exists()
+
+
+def address_form(user: User, email: str, *, verified: bool) -> dict[str, str]:
+    return {"user": str(user.pk), "email": email, "verified": "on" if verified else "", "primary": ""}
+
+
+def test_staff_cannot_add_a_verified_address_to_a_privileged_account(staff, superuser):
+    client = client_for(staff)
+    before = db_snapshot()
+
+    response = client.post(
+        reverse("admin:account_emailaddress_add"), address_form(superuser, "mine@attacker.example", verified=True)
+    )
+
+    assert response.status_code == 403
+    assert db_snapshot() == before
+    assert not EmailAddress.objects.filter(email="mine@attacker.example").exists()
+
+
+def test_staff_cannot_change_or_verify_a_privileged_accounts_address(staff, superuser):
+    address = EmailAddress.objects.create(user=superuser, email="second@example.com", verified=False)
+    client = client_for(staff)
+    before = db_snapshot()
+
+    change = client.post(
+        reverse("admin:account_emailaddress_change", args=[address.pk]),
+        address_form(superuser, "mine@attacker.example", verified=True),
+    )
+    bulk = client.post(
+        reverse("admin:account_emailaddress_changelist"), {"action": "make_verified", "_selected_action": [address.pk]}
+    )
+
+    assert change.status_code == 403
+    assert bulk.status_code in (200, 302)
+    address.refresh_from_db()
+    assert address.email == "second@example.com" and not address.verified
+    assert db_snapshot() == before
+
+
+def test_a_superuser_changing_an_address_in_the_admin_is_audited(superuser, regular):
+    address = EmailAddress.objects.get(user=regular)
+
+    response = client_for(superuser).post(
+        reverse("admin:account_emailaddress_change", args=[address.pk]),
+        {**address_form(regular, regular.email, verified=True), "primary": "on"},
+    )
+
+    assert response.status_code == 302
+    event = MembershipEvent.objects.get(action=MembershipEvent.Action.USER_CHANGED)
+    assert (event.actor, event.target_email) == (superuser, regular.email)
+    assert event.detail.startswith("email address customer@example.com")
