@@ -207,36 +207,6 @@ class MembershipEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.target_email}"
 
-    @property
-    def old_role_label(self) -> str:
-        return _role_label(self.old_role)
-
-    @property
-    def new_role_label(self) -> str:
-        return _role_label(self.new_role)
-
-    @property
-    def projects_before(self) -> dict[str, str]:
-        """Project access before the change, {project name: project role label} (when recorded)."""
-        return _project_labels(self.project_access.get("before"))
-
-    @property
-    def projects_after(self) -> dict[str, str]:
-        return _project_labels(self.project_access.get("after"))
-
-
-def _role_label(role: str) -> str:
-    return str(OrgRole(role).label) if role in OrgRole.values else role
-
-
-def _project_labels(access: object) -> dict[str, str]:
-    if not isinstance(access, dict):
-        return {}
-    return {
-        str(name): str(ProjectRole(role).label) if role in ProjectRole.values else str(role)
-        for name, role in access.items()
-    }
-
 
 class OutboundEmail(models.Model):
     """A notification to deliver, recorded in the transaction of the change that causes it.

@@ -31,6 +31,7 @@ CHANGE_BILLING = "change_billing"
 CREATE_PROJECTS = "create_projects"
 MANAGE_API_TOKENS = "manage_api_tokens"
 VIEW_ACTIVITY = "view_activity"
+EXPORT_MEMBERS = "export_members"
 
 ORGANIZATION_PERMISSIONS: dict[str, str] = {
     MANAGE_MEMBERS: "Can invite, edit the role of and remove members",
@@ -42,6 +43,7 @@ ORGANIZATION_PERMISSIONS: dict[str, str] = {
     CREATE_PROJECTS: "Can create and rename projects",
     MANAGE_API_TOKENS: "Can create and revoke the organization's API tokens",
     VIEW_ACTIVITY: "Can see and export the activity log of the organization",
+    EXPORT_MEMBERS: "Can export the members of the organization as a file",
 }
 
 # Project-level permissions, declared on Project.Meta.permissions (view/change are Django's defaults).

@@ -15,6 +15,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_open, name="invitation_open"),
     path("o/<slug:org_slug>/members/", views.members, name="members"),
     path("o/<slug:org_slug>/members/invite/", views.invite, name="invite"),
+    path("o/<slug:org_slug>/members/export/", views.members_export, name="members_export"),
     path(
         "o/<slug:org_slug>/members/<int:membership_id>/role/",
         views.member_edit_role,

@@ -62,6 +62,7 @@ ROWS: dict[str, Row] = {
     # Owners' POSTs here first need recent authentication (a redirect to allauth's reauthenticate page).
     "members:api_tokens": Row(post=lambda w: {"name": "CI", "scopes": ["members:read"], "expires_in_days": "90"}),
     "members:api_token_revoke": Row(kwargs=lambda w: {"token_id": w.api_token.pk}, post=lambda w: {}),
+    "members:members_export": Row(post=lambda w: {}),
     "members:activity": Row(),
     "members:activity_event": Row(kwargs=lambda w: {"event_id": w.event.pk}),
     "members:activity_export": Row(post=lambda w: {}),

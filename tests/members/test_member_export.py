@@ -1,0 +1,120 @@
+"""Export CSV on the Members page: what the search and filters select on every page, formula-safe, streamed,
+and recorded; members and other organizations get nothing and change nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from members.models import MembershipEvent
+from members.selectors import PAGE_SIZE
+from tests.conftest import client_for
+from tests.factories import InvitationFactory, InvitationProjectFactory, MembershipFactory, ProjectMembershipFactory
+from tests.helpers import db_snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def export_url(organization, query: str = "") -> str:
+    return reverse("members:members_export", kwargs={"org_slug": organization.slug}) + query
+
+
+def exported(client, organization, query: str = "") -> list[list[str]]:
+    response = client.post(export_url(organization, query))
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Disposition"].startswith('attachment; filename="acme-members-')
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def test_owner_exports_every_page_of_members_and_invitations(owner_client, organization, owner):
+    MembershipFactory.create_batch(PAGE_SIZE + 5, organization=organization)
+    InvitationFactory(organization=organization, email="pending@example.com")
+
+    header, *rows = exported(owner_client, organization)
+
+    assert header == [
+        "Name",
+        "Email",
+        "Organization Role",
+        "Project Access",
+        "Status",
+        "Invited by",
+        "Invited / Joined (UTC)",
+    ]
+    assert len(rows) == 1 + PAGE_SIZE + 5 + 1  # the owner, the members, the invitation
+    invitation = next(row for row in rows if row[1] == "pending@example.com")
+    assert invitation[2:6] == ["Organization Member", "", "Pending", "owner@example.com"]
+    owner_row = next(row for row in rows if row[1] == "owner@example.com")
+    assert owner_row[2:5] == ["Organization Owner", "Project Admin on every project", "Verified"]
+
+
+def test_export_follows_the_search_and_filters_with_project_access_and_utc_dates(owner_client, organization):
+    grant = InvitationProjectFactory(
+        invitation=InvitationFactory(
+            organization=organization, email="ann@example.com", sent_at=datetime(2026, 3, 4, 5, 6, tzinfo=UTC)
+        ),
+        role="read_write",
+    )
+    member = MembershipFactory(organization=organization, user__email="anna@example.com", user__name="Anna")
+    ProjectMembershipFactory(project=grant.project, user=member.user, role="admin")
+    MembershipFactory(organization=organization, user__email="bob@example.com")
+
+    rows = exported(owner_client, organization, "?q=ann&sort=name&page=3")
+
+    # The page's own order (by name: "ann@example.com" sorts before "Anna").
+    assert [row[1] for row in rows[1:]] == ["ann@example.com", "anna@example.com"]
+    assert rows[1][3] == f"{grant.project.name}: Project Read-Write"
+    assert rows[2][3] == f"{grant.project.name}: Project Admin"
+    assert rows[1][6] == "2026-03-04T05:06:00Z"
+
+    only_expired = exported(owner_client, organization, "?status=expired")  # sent in March: expired now
+    assert [row[1] for row in only_expired[1:]] == ["ann@example.com"]
+    assert only_expired[1][4] == "Expired"
+
+
+def test_export_neutralises_formulas_in_names(owner_client, organization):
+    MembershipFactory(organization=organization, user__email="evil@example.com", user__name="=HYPERLINK(1)")
+
+    rows = exported(owner_client, organization, "?q=evil")
+
+    assert rows[1][0] == "'=HYPERLINK(1)"
+
+
+def test_export_is_recorded_with_who_and_the_filters(owner_client, organization, owner):
+    exported(owner_client, organization, "?q=ann&status=pending")
+
+    event = MembershipEvent.objects.get(action=MembershipEvent.Action.MEMBERS_EXPORTED)
+    assert (event.organization, event.actor) == (organization, owner)
+    assert event.detail == "q=ann&status=pending&sort=name"
+
+
+def test_the_export_page_changes_nothing_and_the_members_page_links_to_it(owner_client, organization):
+    before = db_snapshot()
+    page = owner_client.get(reverse("members:members", kwargs={"org_slug": organization.slug}), {"q": "owner"})
+    confirm = owner_client.get(export_url(organization, "?q=owner"))
+
+    assert export_url(organization, "?q=owner") in page.content.decode()
+    assert confirm.status_code == 200 and "Search: owner" in confirm.content.decode()
+    assert db_snapshot() == before
+
+
+@pytest.mark.parametrize("who", ["member", "other_owner"])
+def test_members_and_other_organizations_cannot_export(request, organization, who):
+    client = client_for(request.getfixturevalue(who))
+    before, sent = db_snapshot(), len(mail.outbox)
+
+    response = client.post(export_url(organization))
+
+    assert response.status_code == (403 if who == "member" else 404)
+    assert not response.streaming
+    assert db_snapshot() == before and len(mail.outbox) == sent
+
+
+def test_members_do_not_see_the_export_link(member_client, organization):
+    page = member_client.get(reverse("members:members", kwargs={"org_slug": organization.slug}))
+    assert "Export CSV" not in page.content.decode()
