@@ -180,6 +180,7 @@ class MembershipEvent(models.Model):
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
         MEMBERS_EXPORTED = "members_exported", _("Members exported")
         ACTIVITY_EXPORTED = "activity_exported", _("Activity exported")
+        BULK_ACTION = "bulk_action", _("Bulk action")
 
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="events")
     organization_name = models.CharField(max_length=100)

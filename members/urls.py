@@ -16,6 +16,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/members/", views.members, name="members"),
     path("o/<slug:org_slug>/members/invite/", views.invite, name="invite"),
     path("o/<slug:org_slug>/members/export/", views.members_export, name="members_export"),
+    path("o/<slug:org_slug>/members/bulk/", views.members_bulk, name="members_bulk"),
     path(
         "o/<slug:org_slug>/members/<int:membership_id>/role/",
         views.member_edit_role,

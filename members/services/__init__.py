@@ -7,6 +7,7 @@ user-facing message when it refuses. Callers use ``from members import services`
 from members.services.acceptance import AcceptResult, accept_invitation, decline_invitation
 from members.services.accounts import record_account_event
 from members.services.audit import purge_expired_events, record_export
+from members.services.bulk import BulkResult, bulk_change_role, bulk_remove, bulk_resend, bulk_revoke
 from members.services.invitations import InviteResult, invite_members, resend_invitation, revoke_invitation
 from members.services.memberships import change_member_role, leave_organization, remove_member
 from members.services.organizations import (
@@ -20,9 +21,14 @@ from members.services.tokens import CreatedToken, create_api_token, revoke_api_t
 
 __all__ = [
     "AcceptResult",
+    "BulkResult",
     "CreatedToken",
     "InviteResult",
     "accept_invitation",
+    "bulk_change_role",
+    "bulk_remove",
+    "bulk_resend",
+    "bulk_revoke",
     "change_member_role",
     "create_api_token",
     "create_organization",

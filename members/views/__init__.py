@@ -2,6 +2,7 @@
 
 from members.views.activity import activity, activity_event, activity_export
 from members.views.api_tokens import api_token_revoke, api_tokens
+from members.views.bulk import members_bulk
 from members.views.exports import members_export
 from members.views.invitations import (
     invitation_accept,
@@ -34,6 +35,7 @@ __all__ = [
     "member_edit_role",
     "member_remove",
     "members",
+    "members_bulk",
     "members_export",
     "organization_create",
     "organization_settings",

@@ -23,6 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from members import roles, services
 from members.access import organization_view
+from members.bulk import BulkActionForm
 from members.exceptions import DomainError
 from members.forms import EditRoleForm, InviteForm, MembersFilterForm
 from members.http import client_ip, require_recent_authentication
@@ -52,6 +53,8 @@ def members(request: HttpRequest, organization: Organization) -> HttpResponse:
         "page": page,
         "rows": attach_row_details(organization, list(page.object_list)),
         "can_manage": request.user.has_perm(f"members.{roles.MANAGE_MEMBERS}", organization),
+        "bulk_actions": BulkActionForm.ACTIONS,
+        "role_choices": OrgRole.choices,
         # From the membership the page already loaded: no extra query.
         "can_export": roles.EXPORT_MEMBERS in roles.organization_permissions(request.membership.role),
         "is_filtered": bool(filters["q"] or filters["role"] or filters["status"]),

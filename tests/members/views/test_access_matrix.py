@@ -63,6 +63,7 @@ ROWS: dict[str, Row] = {
     "members:api_tokens": Row(post=lambda w: {"name": "CI", "scopes": ["members:read"], "expires_in_days": "90"}),
     "members:api_token_revoke": Row(kwargs=lambda w: {"token_id": w.api_token.pk}, post=lambda w: {}),
     "members:members_export": Row(post=lambda w: {}),
+    "members:members_bulk": Row(post=lambda w: {"action": "revoke", "row": [f"i{w.invitation.pk}"]}),
     "members:activity": Row(),
     "members:activity_event": Row(kwargs=lambda w: {"event_id": w.event.pk}),
     "members:activity_export": Row(post=lambda w: {}),

@@ -1,0 +1,109 @@
+"""Bulk actions, the reading side: which rows a selection on the Members page names, and the preview of
+what an action would do to each (applies, or skips and why) before anything changes. The services in
+``members.services.bulk`` decide again, under their locks, when the owner confirms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from members.exceptions import LastOwnerError
+from members.models import Invitation, Membership, Organization, User
+from members.roles import OrgRole
+from members.selectors import member_rows
+
+# The most rows one bulk request acts on (each is a locked row, an audit event and an email).
+BULK_LIMIT = 1000
+ROW_VALUE = re.compile(r"^([mi])(\d{1,18})$")
+
+
+class BulkActionForm(forms.Form):
+    ACTIONS = [
+        ("change_role", gettext_lazy("Change role")),
+        ("remove", gettext_lazy("Remove")),
+        ("revoke", gettext_lazy("Revoke Invitation")),
+        ("resend", gettext_lazy("Resend invitation")),
+    ]
+    action = forms.ChoiceField(label=gettext_lazy("Bulk action"), choices=ACTIONS)
+    new_role = forms.ChoiceField(label=gettext_lazy("New Organization Role"), choices=OrgRole.choices, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") == "change_role" and not data.get("new_role"):
+            self.add_error("new_role", _("Choose the Organization Role to give."))
+        return data
+
+
+@dataclass
+class Selection:
+    membership_ids: list[int] = field(default_factory=list)
+    invitation_ids: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.membership_ids) + len(self.invitation_ids)
+
+    def values(self) -> list[str]:
+        """The selection as the form's ``row`` values, to carry it from the preview to the submit."""
+        return [f"m{pk}" for pk in self.membership_ids] + [f"i{pk}" for pk in self.invitation_ids]
+
+
+def selection_from(organization: Organization, data: QueryDict, *, filters: dict[str, str]) -> Selection:
+    """The rows named by the checked ``row`` boxes, or with ``all`` every row the filters select (all pages).
+    Malformed values are ignored; ids of another organization are dropped when the rows are loaded."""
+    selection = Selection()
+    if data.get("all") == "1":
+        for row in member_rows(organization, **filters)[: BULK_LIMIT + 1]:
+            ids = selection.membership_ids if row["row_kind"] == "membership" else selection.invitation_ids
+            ids.append(row["row_id"])
+        return selection
+    for value in dict.fromkeys(data.getlist("row")):
+        if match := ROW_VALUE.match(value):
+            ids = selection.membership_ids if match[1] == "m" else selection.invitation_ids
+            ids.append(int(match[2]))
+    return selection
+
+
+@dataclass
+class Preview:
+    applies: list[str] = field(default_factory=list)
+    skips: list[tuple[str, str]] = field(default_factory=list)
+
+
+def preview(organization: Organization, *, actor: User, action: str, new_role: str, selection: Selection) -> Preview:
+    """What ``action`` would do to each selected row, by the rules the single actions apply."""
+    memberships = list(
+        Membership.objects.select_related("user").filter(organization=organization, pk__in=selection.membership_ids)
+    )
+    order = {pk: n for n, pk in enumerate(selection.membership_ids)}
+    memberships.sort(key=lambda membership: order[membership.pk])  # the order the service acts in
+    invitations = list(Invitation.objects.filter(organization=organization, pk__in=selection.invitation_ids))
+    result = Preview()
+    if action in {"revoke", "resend"}:
+        for membership in memberships:
+            result.skips.append((membership.user.email, _("A member, not an invitation.")))
+        for invitation in invitations:
+            if invitation.status == Invitation.Status.PENDING:
+                result.applies.append(invitation.email)
+            else:
+                result.skips.append((invitation.email, _("This invitation is no longer pending.")))
+        return result
+    for invitation in invitations:
+        result.skips.append((invitation.email, _("An invitation, not a member yet.")))
+    owners_left = Membership.objects.filter(organization=organization, role=OrgRole.OWNER).count()
+    for membership in memberships:
+        email = membership.user.email
+        if action == "change_role" and membership.role == new_role:
+            result.skips.append((email, _("Already %(role)s.") % {"role": OrgRole(new_role).label}))
+        elif action == "remove" and membership.user_id == actor.pk:
+            result.skips.append((email, _("That is you: use Leave organization in Settings to leave.")))
+        elif membership.role == OrgRole.OWNER and owners_left == 1:
+            result.skips.append((email, str(LastOwnerError().message)))
+        else:
+            owners_left -= membership.role == OrgRole.OWNER
+            result.applies.append(email)
+    return result

@@ -1,0 +1,112 @@
+"""Bulk actions on the Members page: the page's checkboxes (or "all N matching"), a preview that lists what
+each action applies to and skips and changes nothing, then one POST that runs it. Members and other
+organizations change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from members.models import Invitation, Membership, MembershipEvent
+from members.roles import OrgRole
+from members.selectors import PAGE_SIZE
+from tests.conftest import client_for
+from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory
+from tests.helpers import db_snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def bulk_url(organization) -> str:
+    return reverse("members:members_bulk", kwargs={"org_slug": organization.slug})
+
+
+def test_the_members_page_offers_checkboxes_and_the_bulk_form_to_owners_only(owner_client, member_client, organization):
+    members_url = reverse("members:members", kwargs={"org_slug": organization.slug})
+    owner_page = owner_client.get(members_url).content.decode()
+    assert 'form="bulk-form"' in owner_page and 'id="bulk-form"' in owner_page
+    assert "bulk-form" not in member_client.get(members_url).content.decode()
+
+
+def test_the_preview_lists_what_applies_and_what_is_skipped_and_changes_nothing(owner_client, organization, owner):
+    member = MembershipFactory(organization=organization, user__email="m@example.com")
+    invitation = InvitationFactory(organization=organization, email="i@example.com")
+    before = db_snapshot()
+
+    response = owner_client.get(
+        bulk_url(organization), {"action": "revoke", "row": [f"m{member.pk}", f"i{invitation.pk}"]}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Applies to 1 row" in html and "i@example.com" in html
+    assert "Skips 1 row" in html and "m@example.com: A member, not an invitation." in html
+    assert f'name="row" value="i{invitation.pk}"' in html
+    assert db_snapshot() == before
+
+
+def test_confirming_runs_the_action_and_reports_applied_and_skipped(owner_client, organization, owner):
+    a, b = MembershipFactory.create_batch(2, organization=organization)
+    invitation = InvitationFactory(organization=organization)
+
+    response = owner_client.post(
+        bulk_url(organization),
+        {"action": "change_role", "new_role": "owner", "row": [f"m{a.pk}", f"m{b.pk}", f"i{invitation.pk}"]},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0].endswith("/o/acme/members/")
+    html = response.content.decode()
+    assert "Change role: done for 2 people" in html
+    assert Membership.objects.filter(pk__in=[a.pk, b.pk], role=OrgRole.OWNER).count() == 2
+    assert MembershipEvent.objects.filter(action="bulk_action").count() == 1
+
+
+def test_select_all_matching_covers_every_page_of_the_filtered_rows(owner_client, organization):
+    InvitationFactory.create_batch(PAGE_SIZE + 3, organization=organization)
+    MembershipFactory(organization=organization)
+
+    preview = owner_client.get(bulk_url(organization), {"action": "resend", "all": "1", "status": "pending"})
+    assert f"Applies to {PAGE_SIZE + 3} rows" in preview.content.decode()
+
+    owner_client.post(bulk_url(organization), {"action": "revoke", "row": preview.context["selection"].values()})
+    assert not Invitation.objects.filter(organization=organization, status="pending").exists()
+
+
+def test_nothing_selected_or_a_bad_action_is_a_clear_error(owner_client, organization):
+    before = db_snapshot()
+    empty = owner_client.post(bulk_url(organization), {"action": "remove"})
+    bad = owner_client.post(bulk_url(organization), {"action": "explode", "row": ["m1"]})
+    no_role = owner_client.get(bulk_url(organization), {"action": "change_role", "new_role": "", "row": ["m1", "junk"]})
+
+    assert empty.status_code == 400 and "Select at least one row first." in empty.content.decode()
+    assert bad.status_code == 400 and "Select a valid choice" in bad.content.decode()
+    assert no_role.status_code == 200 and "Choose the Organization Role to give." in no_role.content.decode()
+    assert db_snapshot() == before
+
+
+def test_another_organizations_rows_are_never_touched(owner_client, organization):
+    other = OrganizationFactory()
+    foreign_member = MembershipFactory(organization=other)
+    foreign_invitation = InvitationFactory(organization=other)
+    before = db_snapshot()
+
+    owner_client.post(bulk_url(organization), {"action": "remove", "row": [f"m{foreign_member.pk}"]})
+    owner_client.post(bulk_url(organization), {"action": "revoke", "row": [f"i{foreign_invitation.pk}"]})
+
+    after = db_snapshot()
+    for label in ("members.Membership", "members.Invitation", "members.OutboundEmail"):
+        assert after[label] == before[label]
+
+
+@pytest.mark.parametrize("who", ["member", "other_owner"])
+def test_members_and_other_organizations_change_nothing(request, organization, who):
+    colleague = MembershipFactory(organization=organization)
+    client = client_for(request.getfixturevalue(who))
+    before, sent = db_snapshot(), len(mail.outbox)
+
+    response = client.post(bulk_url(organization), {"action": "remove", "row": [f"m{colleague.pk}"]})
+
+    assert response.status_code == (403 if who == "member" else 404)
+    assert db_snapshot() == before and len(mail.outbox) == sent
