@@ -17,6 +17,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/members/invite/", views.invite, name="invite"),
     path("o/<slug:org_slug>/members/export/", views.members_export, name="members_export"),
     path("o/<slug:org_slug>/members/bulk/", views.members_bulk, name="members_bulk"),
+    path("o/<slug:org_slug>/members/invite/csv/", views.invite_csv, name="invite_csv"),
+    path("o/<slug:org_slug>/members/invite/csv/template/", views.invite_csv_template, name="invite_csv_template"),
     path(
         "o/<slug:org_slug>/members/<int:membership_id>/role/",
         views.member_edit_role,

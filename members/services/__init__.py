@@ -7,7 +7,14 @@ user-facing message when it refuses. Callers use ``from members import services`
 from members.services.acceptance import AcceptResult, accept_invitation, decline_invitation
 from members.services.accounts import record_account_event
 from members.services.audit import purge_expired_events, record_export
-from members.services.bulk import BulkResult, bulk_change_role, bulk_remove, bulk_resend, bulk_revoke
+from members.services.bulk import (
+    BulkResult,
+    bulk_change_role,
+    bulk_remove,
+    bulk_resend,
+    bulk_revoke,
+    invite_from_file,
+)
 from members.services.invitations import InviteResult, invite_members, resend_invitation, revoke_invitation
 from members.services.memberships import change_member_role, leave_organization, remove_member
 from members.services.organizations import (
@@ -34,6 +41,7 @@ __all__ = [
     "create_organization",
     "create_project",
     "decline_invitation",
+    "invite_from_file",
     "invite_members",
     "leave_organization",
     "purge_expired_events",

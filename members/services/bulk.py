@@ -19,8 +19,10 @@ from members.models import Invitation, Membership, MembershipEvent, Organization
 from members.roles import OrgRole
 from members.services._common import lock_organization, record_event
 from members.services.invitations import (
+    InviteResult,
     _ensure_within_daily_limits,
     _lock_sender,
+    invite_members,
     resend_invitation,
     revoke_invitation,
 )
@@ -145,3 +147,28 @@ def bulk_resend(
     _apply_each(rows, lambda i: resend_invitation(i, actor=actor, ip=ip), result)
     _record_request(organization, actor=actor, action=MembershipEvent.Action.INVITATION_RESENT, result=result, ip=ip)
     return result
+
+
+@transaction.atomic
+def invite_from_file(
+    organization: Organization, *, actor: User, rows: list[tuple[str, str, dict[str, str]]], ip: str | None = None
+) -> InviteResult:
+    """Invite the rows of a previewed file (email, Organization Role, {project name: project role}) through the
+    invite service, one call per (role, access) group. The daily limits count every row up front: a file
+    past them is refused whole (``InvitationLimitError`` with the numbers), never half-sent."""
+    _lock_sender(organization, actor)
+    _ensure_within_daily_limits(organization, actor=actor, new_sends=len(rows))
+    projects = {project.name: project for project in organization.projects.all()}
+    groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
+    for email, role, access in rows:
+        groups.setdefault((role, tuple(sorted(access.items()))), []).append(email)
+    total = InviteResult()
+    for (role, access), emails in groups.items():
+        grants = {projects[name]: code for name, code in access if name in projects}
+        result = invite_members(organization, actor=actor, emails=emails, role=role, project_roles=grants, ip=ip)
+        total.invited += result.invited
+        total.already_members += result.already_members
+        total.already_invited += result.already_invited
+    detail = f"invited from a file: {len(total.invited)} invited, {len(rows) - len(total.invited)} skipped"
+    record_event(organization, actor=actor, action=MembershipEvent.Action.BULK_ACTION, detail=detail, ip=ip)
+    return total

@@ -3,6 +3,7 @@
 from members.views.activity import activity, activity_event, activity_export
 from members.views.api_tokens import api_token_revoke, api_tokens
 from members.views.bulk import members_bulk
+from members.views.bulk_invite import invite_csv, invite_csv_template
 from members.views.exports import members_export
 from members.views.invitations import (
     invitation_accept,
@@ -31,6 +32,8 @@ __all__ = [
     "invitation_revoke",
     "invitation_switch_account",
     "invite",
+    "invite_csv",
+    "invite_csv_template",
     "leave_organization",
     "member_edit_role",
     "member_remove",

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, resolve, reverse
 
 from members.roles import ORGANIZATION_ROLE_PERMISSIONS, OrgRole
@@ -63,6 +64,10 @@ ROWS: dict[str, Row] = {
     "members:api_tokens": Row(post=lambda w: {"name": "CI", "scopes": ["members:read"], "expires_in_days": "90"}),
     "members:api_token_revoke": Row(kwargs=lambda w: {"token_id": w.api_token.pk}, post=lambda w: {}),
     "members:members_export": Row(post=lambda w: {}),
+    "members:invite_csv": Row(
+        post=lambda w: {"file": SimpleUploadedFile("team.csv", b"email\nnew-person@example.com\n", "text/csv")}
+    ),
+    "members:invite_csv_template": Row(),
     "members:members_bulk": Row(post=lambda w: {"action": "revoke", "row": [f"i{w.invitation.pk}"]}),
     "members:activity": Row(),
     "members:activity_event": Row(kwargs=lambda w: {"event_id": w.event.pk}),
