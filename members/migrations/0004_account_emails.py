@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0003_outboundemail_invitation_nonce'),
+        ("members", "0003_outboundemail_invitation_nonce"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboundemail',
-            name='kind',
-            field=models.CharField(choices=[('invitation', 'Invitation'), ('role_changed', 'Role changed'), ('invitation_revoked', 'Invitation revoked'), ('removed', 'Removed from organization'), ('invitation_accepted', 'Invitation accepted'), ('invitation_declined', 'Invitation declined'), ('account', 'Account email')], max_length=40),
+            model_name="outboundemail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("invitation", "Invitation"),
+                    ("role_changed", "Role changed"),
+                    ("invitation_revoked", "Invitation revoked"),
+                    ("removed", "Removed from organization"),
+                    ("invitation_accepted", "Invitation accepted"),
+                    ("invitation_declined", "Invitation declined"),
+                    ("account", "Account email"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

@@ -4,20 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0004_account_emails'),
+        ("members", "0004_account_emails"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membershipevent',
-            name='detail',
+            model_name="membershipevent",
+            name="detail",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AlterField(
-            model_name='membershipevent',
-            name='action',
-            field=models.CharField(choices=[('organization_created', 'Organization created'), ('invited', 'Invited'), ('invitation_resent', 'Invitation resent'), ('invitation_revoked', 'Invitation revoked'), ('invitation_accepted', 'Invitation accepted'), ('invitation_declined', 'Invitation declined'), ('role_changed', 'Role changed'), ('member_removed', 'Member removed'), ('member_left', 'Member left'), ('user_added', 'Account added in the admin'), ('user_changed', 'Account changed in the admin'), ('user_deleted', 'Account deleted in the admin')], max_length=40),
+            model_name="membershipevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("organization_created", "Organization created"),
+                    ("invited", "Invited"),
+                    ("invitation_resent", "Invitation resent"),
+                    ("invitation_revoked", "Invitation revoked"),
+                    ("invitation_accepted", "Invitation accepted"),
+                    ("invitation_declined", "Invitation declined"),
+                    ("role_changed", "Role changed"),
+                    ("member_removed", "Member removed"),
+                    ("member_left", "Member left"),
+                    ("user_added", "Account added in the admin"),
+                    ("user_changed", "Account changed in the admin"),
+                    ("user_deleted", "Account deleted in the admin"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

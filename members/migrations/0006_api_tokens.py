@@ -7,69 +7,146 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0005_account_admin_audit'),
+        ("members", "0005_account_admin_audit"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='organization',
-            options={'ordering': ['name'], 'permissions': [('manage_members', 'Can invite, edit the role of and remove members'), ('view_members', 'Can see the members of the organization'), ('view_settings', 'Can view organization settings'), ('change_settings', 'Can change organization settings'), ('view_billing', 'Can view billing'), ('change_billing', 'Can change billing'), ('create_projects', 'Can create and rename projects'), ('manage_api_tokens', "Can create and revoke the organization's API tokens")]},
-        ),
-        migrations.AddField(
-            model_name='membershipevent',
-            name='api_token_name',
-            field=models.CharField(blank=True, max_length=100),
-        ),
-        migrations.AlterField(
-            model_name='membershipevent',
-            name='action',
-            field=models.CharField(choices=[('organization_created', 'Organization created'), ('invited', 'Invited'), ('invitation_resent', 'Invitation resent'), ('invitation_revoked', 'Invitation revoked'), ('invitation_accepted', 'Invitation accepted'), ('invitation_declined', 'Invitation declined'), ('role_changed', 'Role changed'), ('member_removed', 'Member removed'), ('member_left', 'Member left'), ('user_added', 'Account added in the admin'), ('user_changed', 'Account changed in the admin'), ('user_deleted', 'Account deleted in the admin'), ('api_token_created', 'API token created'), ('api_token_revoked', 'API token revoked')], max_length=40),
-        ),
-        migrations.AlterField(
-            model_name='outboundemail',
-            name='kind',
-            field=models.CharField(choices=[('invitation', 'Invitation'), ('role_changed', 'Role changed'), ('invitation_revoked', 'Invitation revoked'), ('removed', 'Removed from organization'), ('invitation_accepted', 'Invitation accepted'), ('invitation_declined', 'Invitation declined'), ('account', 'Account email'), ('api_token_created', 'API token created'), ('api_token_revoked', 'API token revoked')], max_length=40),
-        ),
-        migrations.CreateModel(
-            name='ApiToken',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('prefix', models.CharField(max_length=16)),
-                ('secret_hash', models.CharField(max_length=64, unique=True)),
-                ('scopes', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to='members.organization')),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
+            name="organization",
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["name"],
+                "permissions": [
+                    ("manage_members", "Can invite, edit the role of and remove members"),
+                    ("view_members", "Can see the members of the organization"),
+                    ("view_settings", "Can view organization settings"),
+                    ("change_settings", "Can change organization settings"),
+                    ("view_billing", "Can view billing"),
+                    ("change_billing", "Can change billing"),
+                    ("create_projects", "Can create and rename projects"),
+                    ("manage_api_tokens", "Can create and revoke the organization's API tokens"),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='membershipevent',
-            name='api_token',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='members.apitoken'),
+            model_name="membershipevent",
+            name="api_token_name",
+            field=models.CharField(blank=True, max_length=100),
+        ),
+        migrations.AlterField(
+            model_name="membershipevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("organization_created", "Organization created"),
+                    ("invited", "Invited"),
+                    ("invitation_resent", "Invitation resent"),
+                    ("invitation_revoked", "Invitation revoked"),
+                    ("invitation_accepted", "Invitation accepted"),
+                    ("invitation_declined", "Invitation declined"),
+                    ("role_changed", "Role changed"),
+                    ("member_removed", "Member removed"),
+                    ("member_left", "Member left"),
+                    ("user_added", "Account added in the admin"),
+                    ("user_changed", "Account changed in the admin"),
+                    ("user_deleted", "Account deleted in the admin"),
+                    ("api_token_created", "API token created"),
+                    ("api_token_revoked", "API token revoked"),
+                ],
+                max_length=40,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="outboundemail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("invitation", "Invitation"),
+                    ("role_changed", "Role changed"),
+                    ("invitation_revoked", "Invitation revoked"),
+                    ("removed", "Removed from organization"),
+                    ("invitation_accepted", "Invitation accepted"),
+                    ("invitation_declined", "Invitation declined"),
+                    ("account", "Account email"),
+                    ("api_token_created", "API token created"),
+                    ("api_token_revoked", "API token revoked"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='IdempotencyKey',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('request_hash', models.CharField(max_length=64)),
-                ('status_code', models.PositiveSmallIntegerField(null=True)),
-                ('response', models.JSONField(null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('token', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='members.apitoken')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("prefix", models.CharField(max_length=16)),
+                ("secret_hash", models.CharField(max_length=64, unique=True)),
+                ("scopes", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to="members.organization",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('token', 'key'), name='one_idempotency_key_per_token')],
+                "ordering": ["-created_at"],
+            },
+        ),
+        migrations.AddField(
+            model_name="membershipevent",
+            name="api_token",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="members.apitoken",
+            ),
+        ),
+        migrations.CreateModel(
+            name="IdempotencyKey",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=255)),
+                ("request_hash", models.CharField(max_length=64)),
+                ("status_code", models.PositiveSmallIntegerField(null=True)),
+                ("response", models.JSONField(null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "token",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="members.apitoken"
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("token", "key"), name="one_idempotency_key_per_token")],
             },
         ),
     ]

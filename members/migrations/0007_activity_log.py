@@ -4,32 +4,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0006_api_tokens'),
+        ("members", "0006_api_tokens"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='organization',
-            options={'ordering': ['name'], 'permissions': [('manage_members', 'Can invite, edit the role of and remove members'), ('view_members', 'Can see the members of the organization'), ('view_settings', 'Can view organization settings'), ('change_settings', 'Can change organization settings'), ('view_billing', 'Can view billing'), ('change_billing', 'Can change billing'), ('create_projects', 'Can create and rename projects'), ('manage_api_tokens', "Can create and revoke the organization's API tokens"), ('view_activity', 'Can see and export the activity log of the organization')]},
+            name="organization",
+            options={
+                "ordering": ["name"],
+                "permissions": [
+                    ("manage_members", "Can invite, edit the role of and remove members"),
+                    ("view_members", "Can see the members of the organization"),
+                    ("view_settings", "Can view organization settings"),
+                    ("change_settings", "Can change organization settings"),
+                    ("view_billing", "Can view billing"),
+                    ("change_billing", "Can change billing"),
+                    ("create_projects", "Can create and rename projects"),
+                    ("manage_api_tokens", "Can create and revoke the organization's API tokens"),
+                    ("view_activity", "Can see and export the activity log of the organization"),
+                ],
+            },
         ),
         migrations.RemoveIndex(
-            model_name='membershipevent',
-            name='event_org_created_idx',
+            model_name="membershipevent",
+            name="event_org_created_idx",
         ),
         migrations.AddField(
-            model_name='membershipevent',
-            name='project_access',
+            model_name="membershipevent",
+            name="project_access",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AlterField(
-            model_name='membershipevent',
-            name='action',
-            field=models.CharField(choices=[('organization_created', 'Organization created'), ('invited', 'Invited'), ('invitation_resent', 'Invitation resent'), ('invitation_revoked', 'Invitation revoked'), ('invitation_accepted', 'Invitation accepted'), ('invitation_declined', 'Invitation declined'), ('role_changed', 'Role changed'), ('member_removed', 'Member removed'), ('member_left', 'Member left'), ('user_added', 'Account added in the admin'), ('user_changed', 'Account changed in the admin'), ('user_deleted', 'Account deleted in the admin'), ('api_token_created', 'API token created'), ('api_token_revoked', 'API token revoked'), ('members_exported', 'Members exported'), ('activity_exported', 'Activity exported')], max_length=40),
+            model_name="membershipevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("organization_created", "Organization created"),
+                    ("invited", "Invited"),
+                    ("invitation_resent", "Invitation resent"),
+                    ("invitation_revoked", "Invitation revoked"),
+                    ("invitation_accepted", "Invitation accepted"),
+                    ("invitation_declined", "Invitation declined"),
+                    ("role_changed", "Role changed"),
+                    ("member_removed", "Member removed"),
+                    ("member_left", "Member left"),
+                    ("user_added", "Account added in the admin"),
+                    ("user_changed", "Account changed in the admin"),
+                    ("user_deleted", "Account deleted in the admin"),
+                    ("api_token_created", "API token created"),
+                    ("api_token_revoked", "API token revoked"),
+                    ("members_exported", "Members exported"),
+                    ("activity_exported", "Activity exported"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AddIndex(
-            model_name='membershipevent',
-            index=models.Index(fields=['organization', '-created_at', '-id'], name='event_org_created_id_idx'),
+            model_name="membershipevent",
+            index=models.Index(fields=["organization", "-created_at", "-id"], name="event_org_created_id_idx"),
         ),
     ]

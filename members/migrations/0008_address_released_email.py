@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0007_activity_log'),
+        ("members", "0007_activity_log"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboundemail',
-            name='kind',
-            field=models.CharField(choices=[('invitation', 'Invitation'), ('role_changed', 'Role changed'), ('invitation_revoked', 'Invitation revoked'), ('removed', 'Removed from organization'), ('invitation_accepted', 'Invitation accepted'), ('invitation_declined', 'Invitation declined'), ('account', 'Account email'), ('address_released', 'Unverified address removed'), ('api_token_created', 'API token created'), ('api_token_revoked', 'API token revoked')], max_length=40),
+            model_name="outboundemail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("invitation", "Invitation"),
+                    ("role_changed", "Role changed"),
+                    ("invitation_revoked", "Invitation revoked"),
+                    ("removed", "Removed from organization"),
+                    ("invitation_accepted", "Invitation accepted"),
+                    ("invitation_declined", "Invitation declined"),
+                    ("account", "Account email"),
+                    ("address_released", "Unverified address removed"),
+                    ("api_token_created", "API token created"),
+                    ("api_token_revoked", "API token revoked"),
+                ],
+                max_length=40,
+            ),
         ),
     ]
