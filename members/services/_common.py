@@ -78,6 +78,7 @@ def record_invitation_event(
     ip: str | None,
     old_role: str = "",
     new_role: str = "",
+    project_access: dict[str, dict[str, str]] | None = None,
 ) -> MembershipEvent:
     """The audit row for something that happened to an invitation (its organization, its address)."""
     return record_event(
@@ -88,7 +89,13 @@ def record_invitation_event(
         old_role=old_role,
         new_role=new_role,
         ip=ip,
+        project_access=project_access,
     )
+
+
+def granted_access(invitation: Invitation) -> dict[str, str]:
+    """The project access an invitation grants, {project name: project role}, for its audit rows."""
+    return dict(invitation.project_grants.values_list("project__name", "role"))
 
 
 def close_invitation(invitation: Invitation, *, status: str, **changes: object) -> None:

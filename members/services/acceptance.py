@@ -11,7 +11,13 @@ from members.emails import invitation_answered_email
 from members.exceptions import InvitationWrongAccountError
 from members.invitation_checks import ensure_usable, nonce_unchanged, user_matches
 from members.models import Invitation, Membership, MembershipEvent, OutboundEmail, ProjectMembership, User
-from members.services._common import close_invitation, lock_invitation, lock_organization, record_invitation_event
+from members.services._common import (
+    close_invitation,
+    granted_access,
+    lock_invitation,
+    lock_organization,
+    record_invitation_event,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ def accept_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
         old_role=existing.role if existing else "",
         new_role=membership.role,
         ip=ip,
+        project_access=None if existing else {"after": granted_access(locked)},
     )
     if existing is None:
         _notify_inviter(locked, kind=OutboundEmail.Kind.INVITATION_ACCEPTED, invitee=actor)

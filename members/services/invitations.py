@@ -142,7 +142,15 @@ def _create_invitation(
         InvitationProject(invitation=invitation, project=project, role=project_role)
         for project, project_role in project_roles.items()
     )
-    record_invitation_event(invitation, actor=actor, action=MembershipEvent.Action.INVITED, new_role=role, ip=ip)
+    access = {project.name: project_role for project, project_role in project_roles.items()}
+    record_invitation_event(
+        invitation,
+        actor=actor,
+        action=MembershipEvent.Action.INVITED,
+        new_role=role,
+        ip=ip,
+        project_access={"after": access} if access else None,
+    )
     outbox.queue(invitation_email(invitation, inviter=actor))
     return invitation
 

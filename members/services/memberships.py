@@ -23,10 +23,13 @@ def _reload_membership(membership: Membership) -> Membership:
 
 
 def _end_membership(membership: Membership, *, actor: User, action: str, ip: str | None) -> None:
-    """Delete the membership with the person's project access in the organization, and record it."""
-    ProjectMembership.objects.filter(
+    """Delete the membership with the person's project access in the organization, and record it (the
+    project access it had included)."""
+    access = ProjectMembership.objects.filter(
         project__organization_id=membership.organization_id, user_id=membership.user_id
-    ).delete()
+    )
+    before = dict(access.values_list("project__name", "role"))
+    access.delete()
     membership.delete()
     record_event(
         membership.organization,
@@ -35,6 +38,7 @@ def _end_membership(membership: Membership, *, actor: User, action: str, ip: str
         target_email=membership.user.email,
         old_role=membership.role,
         ip=ip,
+        project_access={"before": before} if before else None,
     )
 
 

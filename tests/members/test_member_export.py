@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+import tracemalloc
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
-from members.models import MembershipEvent
+from members.models import Invitation, MembershipEvent
 from members.selectors import PAGE_SIZE
 from tests.conftest import client_for
 from tests.factories import InvitationFactory, InvitationProjectFactory, MembershipFactory, ProjectMembershipFactory
@@ -118,3 +120,38 @@ def test_members_and_other_organizations_cannot_export(request, organization, wh
 def test_members_do_not_see_the_export_link(member_client, organization):
     page = member_client.get(reverse("members:members", kwargs={"org_slug": organization.slug}))
     assert "Export CSV" not in page.content.decode()
+
+
+def _invite_many(organization, count: int, start: int) -> None:
+    now = timezone.now()
+    Invitation.objects.bulk_create(
+        Invitation(
+            organization=organization, email=f"p{n}@example.com", sent_at=now, expires_at=now + timedelta(days=2)
+        )
+        for n in range(start, start + count)
+    )
+
+
+def _peak(client, organization) -> tuple[int, int]:
+    response = client.post(export_url(organization))
+    lines = 0
+    tracemalloc.start()
+    try:
+        for chunk in response.streaming_content:
+            lines += chunk.count(b"\n")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, lines
+
+
+def test_export_memory_does_not_grow_with_the_row_count(owner_client, organization, monkeypatch):
+    # A smaller chunk than production's keeps the test quick; both runs are many chunks long.
+    monkeypatch.setattr("members.member_export.MEMBERS_EXPORT_CHUNK_SIZE", 50)
+    _invite_many(organization, 150, 0)
+    small_peak, small_lines = _peak(owner_client, organization)
+    _invite_many(organization, 1_350, 150)
+    large_peak, large_lines = _peak(owner_client, organization)
+
+    assert (small_lines, large_lines) == (1 + 1 + 150, 1 + 1 + 1_500)  # header, the owner, the invitations
+    assert large_peak < small_peak * 1.25 + 64_000, (small_peak, large_peak)
