@@ -107,3 +107,12 @@ def preview(organization: Organization, *, actor: User, action: str, new_role: s
             owners_left -= membership.role == OrgRole.OWNER
             result.applies.append(email)
     return result
+
+
+def touches_owners(organization: Organization, *, action: str, new_role: str, selection: Selection) -> bool:
+    """Whether the action would make or unmake an Organization Owner (then the password is asked again,
+    as the single Edit Role and Leave do)."""
+    if action == "change_role" and new_role == OrgRole.OWNER:
+        return True
+    owners = Membership.objects.filter(organization=organization, pk__in=selection.membership_ids, role=OrgRole.OWNER)
+    return action in {"change_role", "remove"} and owners.exists()

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_http_methods
 
 from members import roles, services
 from members.access import organization_view
-from members.bulk import BULK_LIMIT, BulkActionForm, Selection, preview, selection_from
+from members.bulk import BULK_LIMIT, BulkActionForm, Selection, preview, selection_from, touches_owners
 from members.exceptions import DomainError
 from members.forms import MembersFilterForm
-from members.http import client_ip
+from members.http import client_ip, require_recent_authentication
 from members.models import Organization
 from members.roles import OrgRole
 
@@ -29,6 +29,9 @@ def members_bulk(request: HttpRequest, organization: Organization) -> HttpRespon
     selection = selection_from(organization, data, filters=filters)
     error = _bulk_error(form, selection)
     if request.method == "POST" and not error:
+        data_ = form.cleaned_data
+        if touches_owners(organization, action=data_["action"], new_role=data_["new_role"], selection=selection):
+            require_recent_authentication(request)  # making or unmaking an Organization Owner
         try:
             result = _run(request, organization, form.cleaned_data, selection)
         except DomainError as exc:

@@ -15,8 +15,9 @@ from members.access import organization_view
 from members.bulk_invite import FilePreview, load_plan, preview_file, sign_plan, template_header
 from members.csv_export import csv_response
 from members.exceptions import DomainError
-from members.http import client_ip
+from members.http import client_ip, require_recent_authentication
 from members.models import Organization
+from members.roles import OrgRole
 
 
 @organization_view(roles.MANAGE_MEMBERS)
@@ -49,6 +50,8 @@ def _invite(request: HttpRequest, organization: Organization) -> HttpResponse:
     if rows is None:
         messages.error(request, _("This preview has expired or is not valid. Upload the file again."))
         return redirect("members:invite_csv", organization.slug)
+    if any(role == OrgRole.OWNER for _email, role, _access in rows):
+        require_recent_authentication(request)  # inviting an Organization Owner
     try:
         result = services.invite_from_file(organization, actor=request.user, rows=rows, ip=client_ip(request))
     except DomainError as error:

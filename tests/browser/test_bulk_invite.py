@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 FILE = (
     "email,name,organization_role,Analytics,Production\n"
     "ada@example.com,Ada Lovelace,Organization Member,Project Read-Only,Project Read-Write\n"
-    "grace@example.com,Grace Hopper,Organization Owner,,\n"
+    "grace@example.com,Grace Hopper,Organization Member,,\n"
     "member@example.com,Max Member,,,\n"
     "pending@example.com,,,,\n"
     "ADA@example.com,Ada again,,,\n"

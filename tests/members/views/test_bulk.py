@@ -13,7 +13,7 @@ from members.roles import OrgRole
 from members.selectors import PAGE_SIZE
 from tests.conftest import client_for
 from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory
-from tests.helpers import db_snapshot
+from tests.helpers import db_snapshot, recently_authenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -50,11 +50,13 @@ def test_confirming_runs_the_action_and_reports_applied_and_skipped(owner_client
     a, b = MembershipFactory.create_batch(2, organization=organization)
     invitation = InvitationFactory(organization=organization)
 
-    response = owner_client.post(
-        bulk_url(organization),
-        {"action": "change_role", "new_role": "owner", "row": [f"m{a.pk}", f"m{b.pk}", f"i{invitation.pk}"]},
-        follow=True,
-    )
+    data = {"action": "change_role", "new_role": "owner", "row": [f"m{a.pk}", f"m{b.pk}", f"i{invitation.pk}"]}
+    before = db_snapshot()
+    # Making Organization Owners asks for the password again first, as Edit Role does; nothing changes till then.
+    assert "reauthenticate" in owner_client.post(bulk_url(organization), data)["Location"]
+    assert db_snapshot() == before
+
+    response = recently_authenticated(owner_client).post(bulk_url(organization), data, follow=True)
 
     assert response.redirect_chain[-1][0].endswith("/o/acme/members/")
     html = response.content.decode()

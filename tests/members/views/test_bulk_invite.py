@@ -17,7 +17,7 @@ from members.bulk_invite import PLAN_SALT
 from members.models import Invitation, InvitationProject, MembershipEvent, OutboundEmail
 from tests.conftest import client_for
 from tests.factories import InvitationFactory, OrganizationFactory, ProjectFactory
-from tests.helpers import db_snapshot
+from tests.helpers import db_snapshot, recently_authenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,12 @@ def test_invite_sends_exactly_the_previewed_rows(owner_client, organization, own
         owner_client, organization, "email,organization_role,Production\na@example.com,,admin\nb@example.com,owner,\n"
     )
 
-    response = owner_client.post(url(organization), {"plan": preview.context["plan"]})
+    before = db_snapshot()
+    # A row invites an Organization Owner: the password is asked again first; nothing is sent till then.
+    assert "reauthenticate" in owner_client.post(url(organization), {"plan": preview.context["plan"]})["Location"]
+    assert db_snapshot() == before
+
+    response = recently_authenticated(owner_client).post(url(organization), {"plan": preview.context["plan"]})
 
     assert response.status_code == 302
     invited = {i.email: i for i in Invitation.objects.filter(organization=organization)}
