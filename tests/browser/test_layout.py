@@ -163,7 +163,8 @@ def test_every_screen_fits_the_viewport_and_every_action_is_reachable(
     assert_inside_viewport(page, rename, "the Projects page's Rename link")
     page.goto(MEMBERS)
     readme_image = {"phone": "members-phone-light.png", "desktop": "members-laptop-light.png"}.get(size)
-    check_screen(page, f"members-{size}", readme_image=readme_image, readme_viewport_only=size == "phone")
+    if readme_image:  # axe-core at the two README sizes; the others only need to fit (keeps the suite fast)
+        check_screen(page, f"members-{size}", readme_image=readme_image, readme_viewport_only=size == "phone")
 
     page.get_by_role("link", name="Invite User").click()
     invite = page.get_by_role("dialog", name="Invite User")
@@ -216,13 +217,14 @@ def test_dark_mode_follows_the_system_and_axe_finds_nothing_serious(
             readme_viewport_only=size == "phone",
         )
         page.keyboard.press("Escape")
-        page.get_by_role("link", name="Invite User").click()
-        expect(page.get_by_role("dialog", name="Invite User")).to_be_visible()
-        check_screen(page, f"invite-dialog-{size}-dark")
+        if size == "phone":
+            page.get_by_role("link", name="Invite User").click()
+            expect(page.get_by_role("dialog", name="Invite User")).to_be_visible()
+            check_screen(page, f"invite-dialog-{size}-dark")
         page.context.close()
 
     page = sized_page(user=member, viewport=SIZES["desktop"], color_scheme="dark")
-    for path in ("/o/acme/settings/", "/o/acme/billing/", "/o/acme/projects/", "/o/acme/members/invite/"):
+    for path in ("/o/acme/settings/", "/o/acme/billing/", "/o/acme/members/invite/"):
         page.goto(path)
         check_screen(page, f"{path.strip('/').replace('/', '-')}-as-member-dark")
     page.context.close()
