@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members.fields import ChoicesCharField
 from members.roles import ORGANIZATION_PERMISSIONS, PROJECT_PERMISSIONS, OrgRole, ProjectRole
 
 # Re-exported: the code imports User from here, and migrations name members.models.UserManager.
@@ -20,6 +21,16 @@ from members.users import UserManager as UserManager
 
 def new_nonce() -> str:
     return secrets.token_urlsafe(16)
+
+
+def org_role_field() -> ChoicesCharField:
+    """The Organization Role of a member, or the one an invitation offers."""
+    return ChoicesCharField(_("Organization Role"), max_length=20, choices=OrgRole.choices, default=OrgRole.MEMBER)
+
+
+def project_role_field() -> ChoicesCharField:
+    """The Project Role a member has on a project, or the one an invitation offers."""
+    return ChoicesCharField(_("project role"), max_length=20, choices=ProjectRole.choices)
 
 
 class Organization(models.Model):
@@ -57,7 +68,7 @@ class Project(models.Model):
 class Membership(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(_("Organization Role"), max_length=20, choices=OrgRole.choices, default=OrgRole.MEMBER)
+    role = org_role_field()
     created_at = models.DateTimeField(_("joined"), default=timezone.now)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -77,7 +88,7 @@ class Membership(models.Model):
 class ProjectMembership(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="project_memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_memberships")
-    role = models.CharField(_("project role"), max_length=20, choices=ProjectRole.choices)
+    role = project_role_field()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -109,11 +120,11 @@ class Invitation(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("email address"))
-    role = models.CharField(_("Organization Role"), max_length=20, choices=OrgRole.choices, default=OrgRole.MEMBER)
+    role = org_role_field()
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations_sent"
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    status = ChoicesCharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     # Signed into the link together with the id; rotating it kills every older link.
     nonce = models.CharField(max_length=64, default=new_nonce)
     created_at = models.DateTimeField(default=timezone.now)
@@ -123,7 +134,7 @@ class Invitation(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    delivery_status = models.CharField(max_length=20, choices=Delivery.choices, default=Delivery.QUEUED)
+    delivery_status = ChoicesCharField(max_length=20, choices=Delivery.choices, default=Delivery.QUEUED)
 
     class Meta:
         ordering = ["-sent_at"]
@@ -149,7 +160,7 @@ class InvitationProject(models.Model):
 
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="project_grants")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
-    role = models.CharField(_("project role"), max_length=20, choices=ProjectRole.choices)
+    role = project_role_field()
 
     class Meta:
         ordering = ["project__name"]
@@ -186,7 +197,7 @@ class MembershipEvent(models.Model):
     organization_name = models.CharField(max_length=100)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     actor_email = models.EmailField(blank=True)
-    action = models.CharField(max_length=40, choices=Action.choices)
+    action = ChoicesCharField(max_length=40, choices=Action.choices)
     target_email = models.EmailField(blank=True)
     old_role = models.CharField(max_length=20, blank=True)
     new_role = models.CharField(max_length=20, blank=True)
@@ -234,7 +245,7 @@ class OutboundEmail(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    kind = models.CharField(max_length=40, choices=Kind.choices)
+    kind = ChoicesCharField(max_length=40, choices=Kind.choices)
     to_email = models.EmailField()
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="+")
     invitation = models.ForeignKey(Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
@@ -242,7 +253,7 @@ class OutboundEmail(models.Model):
     # An invitation email is for the invitation's nonce at the time it was queued; a resend or revoke
     # rotates the nonce, and this email then no longer speaks for the invitation.
     invitation_nonce = models.CharField(max_length=64, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    status = ChoicesCharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
