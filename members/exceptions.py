@@ -35,10 +35,9 @@ class MembershipGoneError(DomainError):
 
 
 class InvitationError(DomainError):
-    """An invitation link that cannot be used; ``status`` is the HTTP status of its error page."""
+    """An invitation link that cannot be used. The subclasses are data: what went wrong and the message
+    that says so; ``members.views.invitations.render_invitation_error`` picks the page's status and title."""
 
-    status = 410
-    title = _("Invitation unavailable")
     default_message = _("This invitation can no longer be used.")
 
     def __init__(self, message: str | None = None, *, invitation: object | None = None) -> None:
@@ -63,8 +62,6 @@ def _invitation_names(invitation: object) -> dict[str, str]:
 
 
 class InvitationInvalidError(InvitationError):
-    status = 404
-    title = _("Invitation link not valid")
     default_message = _(
         "This invitation link is not valid. Check that you opened the whole link from the invitation email, "
         "or ask the person who invited you to send it again."
@@ -72,14 +69,12 @@ class InvitationInvalidError(InvitationError):
 
 
 class InvitationExpiredError(InvitationError):
-    title = _("Invitation expired")
     default_message = _(
         "This invitation has expired. Ask %(inviter)s or another Organization Owner of %(organization)s to resend it."
     )
 
 
 class InvitationRevokedError(InvitationError):
-    title = _("Invitation revoked")
     default_message = _(
         "This invitation was revoked. Ask %(inviter)s or another Organization Owner of %(organization)s "
         "if you should still have access."
@@ -87,12 +82,10 @@ class InvitationRevokedError(InvitationError):
 
 
 class InvitationAlreadyUsedError(InvitationError):
-    title = _("Invitation already accepted")
     default_message = _("This invitation has already been accepted. Sign in with %(email)s to open %(organization)s.")
 
 
 class InvitationDeclinedError(InvitationError):
-    title = _("Invitation declined")
     default_message = _(
         "This invitation was declined. Ask %(inviter)s or another Organization Owner of %(organization)s "
         "to invite you again."
@@ -100,7 +93,6 @@ class InvitationDeclinedError(InvitationError):
 
 
 class InvitationSupersededError(InvitationError):
-    title = _("Invitation link replaced")
     default_message = _(
         "This link was replaced by a newer invitation email to %(email)s. Use the link in the most recent email, "
         "or ask %(inviter)s to resend it."
@@ -108,8 +100,6 @@ class InvitationSupersededError(InvitationError):
 
 
 class InvitationWrongAccountError(InvitationError):
-    status = 403
-    title = _("Signed in with another account")
     default_message = _(
         "This invitation was sent to %(email)s, which is not a verified email address of the account you are "
         "signed in with."

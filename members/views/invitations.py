@@ -13,27 +13,49 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from members import invitation_session, services
-from members.exceptions import InvitationError, InvitationWrongAccountError
+from members.exceptions import (
+    InvitationAlreadyUsedError,
+    InvitationDeclinedError,
+    InvitationError,
+    InvitationExpiredError,
+    InvitationInvalidError,
+    InvitationRevokedError,
+    InvitationSupersededError,
+    InvitationWrongAccountError,
+)
 from members.http import client_ip
 from members.invitation_checks import account_exists, invitation_from_token, user_matches
 from members.models import Invitation
 from members.selectors import invitation_grants, is_member
 
+# Each unusable link's page: 404 for a link that names no invitation, 403 for an invitation meant for another
+# account, 410 (gone) for one that existed and can no longer be used. One table, like Zulip's
+# render_confirmation_key_error: the exceptions say what went wrong, only this view speaks HTTP.
+INVITATION_ERROR_PAGES: dict[type[InvitationError], tuple[int, Promise]] = {
+    InvitationInvalidError: (404, gettext_lazy("Invitation link not valid")),
+    InvitationWrongAccountError: (403, gettext_lazy("Signed in with another account")),
+    InvitationExpiredError: (410, gettext_lazy("Invitation expired")),
+    InvitationRevokedError: (410, gettext_lazy("Invitation revoked")),
+    InvitationAlreadyUsedError: (410, gettext_lazy("Invitation already accepted")),
+    InvitationDeclinedError: (410, gettext_lazy("Invitation declined")),
+    InvitationSupersededError: (410, gettext_lazy("Invitation link replaced")),
+}
+UNUSABLE_INVITATION_PAGE = (410, gettext_lazy("Invitation unavailable"))
 
-def _invitation_refused(request: HttpRequest, error: InvitationError) -> HttpResponse:
-    """The page that says why an invitation cannot be used (404 unknown link, 410 no longer usable)."""
-    return render(
-        request,
-        "members/invitation_invalid.html",
-        {"error": error, "invitation": error.invitation},
-        status=error.status,
-    )
+
+def render_invitation_error(request: HttpRequest, error: InvitationError) -> HttpResponse:
+    """The page that says why an invitation link cannot be used, with the status that fits."""
+    status, title = INVITATION_ERROR_PAGES.get(type(error), UNUSABLE_INVITATION_PAGE)
+    context = {"error": error, "invitation": error.invitation, "status": status, "title": title}
+    return render(request, "members/invitation_invalid.html", context, status=status)
 
 
 def _sign_in_url(invitation: Invitation) -> str:
@@ -55,7 +77,7 @@ def _with_session_invitation(
             invitation = invitation_session.invitation_from_session(request)
         except InvitationError as error:
             invitation_session.forget(request)
-            return _invitation_refused(request, error)
+            return render_invitation_error(request, error)
         return view(request, invitation)
 
     return wrapper
@@ -69,7 +91,7 @@ def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_from_token(token)
     except InvitationError as error:
-        return _invitation_refused(request, error)
+        return render_invitation_error(request, error)
     invitation_session.remember(request, invitation)
     return redirect("members:invitation_join")
 
@@ -112,7 +134,7 @@ def invitation_decline(request: HttpRequest, invitation: Invitation) -> HttpResp
         return redirect("members:invitation_join")
     except InvitationError as error:
         invitation_session.forget(request)
-        return _invitation_refused(request, error)
+        return render_invitation_error(request, error)
     invitation_session.forget(request)
     messages.info(
         request,

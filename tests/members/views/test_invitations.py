@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
+from django.test.signals import template_rendered
 from django.urls import reverse
 
-from members import services
+from members import exceptions, services
 from members.invitation_session import SESSION_KEY
 from members.models import Invitation, Membership, MembershipEvent, OutboundEmail, ProjectMembership, User, new_nonce
 from members.roles import OrgRole, ProjectRole
 from members.tokens import invitation_token_generator
+from members.views.invitations import render_invitation_error
 from tests.conftest import client_for
 from tests.factories import (
     PASSWORD,
@@ -563,3 +567,37 @@ def test_the_nonce_in_the_database_alone_does_not_open_anything(invitation):
     for guess in [invitation.nonce, f"{invitation.pk}:{invitation.nonce}", f"{invitation.pk}-{new_nonce()}"]:
         assert Client().get(link(guess)).status_code == 404
     assert_nothing_changed(before)
+
+
+@pytest.mark.parametrize(
+    ("error_class", "status", "title"),
+    [
+        (exceptions.InvitationInvalidError, 404, "Invitation link not valid"),
+        (exceptions.InvitationWrongAccountError, 403, "Signed in with another account"),
+        (exceptions.InvitationExpiredError, 410, "Invitation expired"),
+        (exceptions.InvitationRevokedError, 410, "Invitation revoked"),
+        (exceptions.InvitationAlreadyUsedError, 410, "Invitation already accepted"),
+        (exceptions.InvitationDeclinedError, 410, "Invitation declined"),
+        (exceptions.InvitationSupersededError, 410, "Invitation link replaced"),
+        (exceptions.InvitationError, 410, "Invitation unavailable"),
+    ],
+)
+def test_each_invitation_error_renders_its_page_with_its_status_and_title(rf, invitation, error_class, status, title):
+    request = rf.get(JOIN)
+    request.user = AnonymousUser()
+    error = error_class(invitation=invitation)
+    templates: list[str] = []
+
+    def record(*, template, **_kwargs) -> None:
+        templates.append(template.name)
+
+    template_rendered.connect(record)
+    try:
+        response = render_invitation_error(request, error)
+    finally:
+        template_rendered.disconnect(record)
+    page = response.content.decode()
+    assert templates[0] == "members/invitation_invalid.html"
+    assert response.status_code == status
+    assert f"<title>{title} · OrgConsole</title>" in page
+    assert html.escape(error.message) in page
