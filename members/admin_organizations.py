@@ -109,18 +109,25 @@ def members_link(organization: Organization) -> str:
     return format_html('<a href="{}">{}</a>', url, _("Memberships of this organization"))
 
 
-class ProjectInline(admin.TabularInline):
-    model = Project
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on their parent's page, never added, edited or deleted there."""
+
     extra = 0
-    fields = ["name", "created_at"]
-    readonly_fields = fields
-    show_change_link = True  # renamed on the project's own page, through the service
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return list(self.fields or [])
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ProjectInline(ReadOnlyInline):
+    model = Project
+    fields = ["name", "created_at"]
+    show_change_link = True  # renamed on the project's own page, through the service
 
 
 @admin.register(Organization)
@@ -209,17 +216,9 @@ class ProjectMembershipAdmin(ReadOnlyAdmin):
     list_select_related = ["user", "project"]
 
 
-class InvitationProjectInline(admin.TabularInline):
+class InvitationProjectInline(ReadOnlyInline):
     model = InvitationProject
-    extra = 0
     fields = ["project", "role"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Invitation)
