@@ -20,42 +20,45 @@ class ProjectRole(models.TextChoices):
     READ_ONLY = "read_only", _("Project Read-Only")
 
 
-# Organization-level permissions, declared on Organization.Meta.permissions.
+# Django's default view permissions, which every role needs (no description of ours).
 VIEW_ORGANIZATION = "view_organization"
-VIEW_MEMBERS = "view_members"
-MANAGE_MEMBERS = "manage_members"
-VIEW_SETTINGS = "view_settings"
-CHANGE_SETTINGS = "change_settings"
-VIEW_BILLING = "view_billing"
-CHANGE_BILLING = "change_billing"
-CREATE_PROJECTS = "create_projects"
-MANAGE_API_TOKENS = "manage_api_tokens"
-VIEW_ACTIVITY = "view_activity"
-EXPORT_MEMBERS = "export_members"
-
-ORGANIZATION_PERMISSIONS: dict[str, str] = {
-    MANAGE_MEMBERS: "Can invite, edit the role of and remove members",
-    VIEW_MEMBERS: "Can see the members of the organization",
-    VIEW_SETTINGS: "Can view organization settings",
-    CHANGE_SETTINGS: "Can change organization settings",
-    VIEW_BILLING: "Can view billing",
-    CHANGE_BILLING: "Can change billing",
-    CREATE_PROJECTS: "Can create and rename projects",
-    MANAGE_API_TOKENS: "Can create and revoke the organization's API tokens",
-    VIEW_ACTIVITY: "Can see and export the activity log of the organization",
-    EXPORT_MEMBERS: "Can export the members of the organization as a file",
-}
-
-# Project-level permissions, declared on Project.Meta.permissions (view/change are Django's defaults).
 VIEW_PROJECT = "view_project"
 CHANGE_PROJECT = "change_project"
-WRITE_PROJECT_DATA = "write_project_data"
-MANAGE_PROJECT_ACCESS = "manage_project_access"
 
-PROJECT_PERMISSIONS: dict[str, str] = {
-    WRITE_PROJECT_DATA: "Can write data in the project",
-    MANAGE_PROJECT_ACCESS: "Can grant and revoke access to the project",
-}
+# Organization-level permissions, declared on Organization.Meta.permissions: {codename: description}.
+ORGANIZATION_PERMISSIONS: dict[str, str] = {}
+# Project-level permissions, declared on Project.Meta.permissions.
+PROJECT_PERMISSIONS: dict[str, str] = {}
+
+
+def _permission(table: dict[str, str], codename: str, description: str) -> str:
+    """Declare a permission once, its codename next to its description."""
+    table[codename] = description
+    return codename
+
+
+MANAGE_MEMBERS = _permission(
+    ORGANIZATION_PERMISSIONS, "manage_members", "Can invite, edit the role of and remove members"
+)
+VIEW_MEMBERS = _permission(ORGANIZATION_PERMISSIONS, "view_members", "Can see the members of the organization")
+VIEW_SETTINGS = _permission(ORGANIZATION_PERMISSIONS, "view_settings", "Can view organization settings")
+CHANGE_SETTINGS = _permission(ORGANIZATION_PERMISSIONS, "change_settings", "Can change organization settings")
+VIEW_BILLING = _permission(ORGANIZATION_PERMISSIONS, "view_billing", "Can view billing")
+CHANGE_BILLING = _permission(ORGANIZATION_PERMISSIONS, "change_billing", "Can change billing")
+CREATE_PROJECTS = _permission(ORGANIZATION_PERMISSIONS, "create_projects", "Can create and rename projects")
+MANAGE_API_TOKENS = _permission(
+    ORGANIZATION_PERMISSIONS, "manage_api_tokens", "Can create and revoke the organization's API tokens"
+)
+VIEW_ACTIVITY = _permission(
+    ORGANIZATION_PERMISSIONS, "view_activity", "Can see and export the activity log of the organization"
+)
+EXPORT_MEMBERS = _permission(
+    ORGANIZATION_PERMISSIONS, "export_members", "Can export the members of the organization as a file"
+)
+WRITE_PROJECT_DATA = _permission(PROJECT_PERMISSIONS, "write_project_data", "Can write data in the project")
+MANAGE_PROJECT_ACCESS = _permission(
+    PROJECT_PERMISSIONS, "manage_project_access", "Can grant and revoke access to the project"
+)
 
 ORGANIZATION_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     OrgRole.OWNER: frozenset({VIEW_ORGANIZATION, *ORGANIZATION_PERMISSIONS}),
