@@ -101,16 +101,8 @@ EMAIL_SEPARATORS = re.compile(r"[\s,;]+")
 PROJECT_FIELD_PREFIX = "project_"
 
 
-class InviteForm(forms.Form):
-    """Invite User: addresses, an Organization Role, and optional project access per project."""
-
-    emails = forms.CharField(
-        label=_("New User(s)"),
-        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
-        help_text=_("One or more email addresses, separated by commas, spaces or new lines."),
-        error_messages={"required": _("Enter at least one email address.")},
-    )
-    role = forms.ChoiceField(label=_("Organization Role"), choices=OrgRole.choices, initial=OrgRole.MEMBER)
+class ProjectAccessForm(forms.Form):
+    """Project Access: one optional project role per project of the organization (blank means none)."""
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -124,6 +116,40 @@ class InviteForm(forms.Form):
 
     def project_fields(self) -> list[forms.BoundField]:
         return [self[f"{PROJECT_FIELD_PREFIX}{project.pk}"] for project in self.projects]
+
+    def clean(self) -> dict[str, Any]:
+        """Besides the fields: ``project_roles`` (each project given access, with its role)."""
+        cleaned = super().clean()
+        known = {f"{PROJECT_FIELD_PREFIX}{project.pk}" for project in self.projects}
+        # A project id that is not one of this organization's (a forged or stale form) refuses the form.
+        unknown = [key for key in self.data if key.startswith(PROJECT_FIELD_PREFIX) and key not in known]
+        if unknown:
+            raise ValidationError(_("Project Access names a project that is not in this organization."))
+        cleaned["project_roles"] = self._project_roles()
+        return cleaned
+
+    def _project_roles(self) -> dict[Project, str]:
+        """The chosen project role for each project given access (blank means none)."""
+        return {
+            project: self.cleaned_data[f"{PROJECT_FIELD_PREFIX}{project.pk}"]
+            for project in self.projects
+            if self.cleaned_data.get(f"{PROJECT_FIELD_PREFIX}{project.pk}")
+        }
+
+
+class InviteForm(ProjectAccessForm):
+    """Invite User: addresses, an Organization Role, and optional project access per project."""
+
+    emails = forms.CharField(
+        label=_("New User(s)"),
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("One or more email addresses, separated by commas, spaces or new lines."),
+        error_messages={"required": _("Enter at least one email address.")},
+    )
+    role = forms.ChoiceField(label=_("Organization Role"), choices=OrgRole.choices, initial=OrgRole.MEMBER)
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, organization=organization, **kwargs)
 
     def clean_emails(self) -> list[str]:
         raw = [part for part in EMAIL_SEPARATORS.split(self.cleaned_data["emails"]) if part]
@@ -164,25 +190,11 @@ class InviteForm(forms.Form):
         return valid
 
     def clean(self) -> dict[str, Any]:
-        """Besides the fields: ``project_roles`` (each project given access, with its role) and
-        ``duplicates`` (addresses listed more than once), so the view reads everything from here."""
+        """Besides the fields: ``project_roles`` and ``duplicates`` (addresses listed more than once),
+        so the view reads everything from here."""
         cleaned = super().clean()
-        known = {f"{PROJECT_FIELD_PREFIX}{project.pk}" for project in self.projects}
-        # A project id that is not one of this organization's (a forged or stale form) refuses the form.
-        unknown = [key for key in self.data if key.startswith(PROJECT_FIELD_PREFIX) and key not in known]
-        if unknown:
-            raise ValidationError(_("Project Access names a project that is not in this organization."))
-        cleaned["project_roles"] = self._project_roles()
         cleaned.setdefault("duplicates", [])
         return cleaned
-
-    def _project_roles(self) -> dict[Project, str]:
-        """The chosen project role for each project given access (blank means none)."""
-        return {
-            project: self.cleaned_data[f"{PROJECT_FIELD_PREFIX}{project.pk}"]
-            for project in self.projects
-            if self.cleaned_data.get(f"{PROJECT_FIELD_PREFIX}{project.pk}")
-        }
 
 
 class EditRoleForm(forms.Form):

@@ -192,6 +192,7 @@ class MembershipEvent(models.Model):
         MEMBERS_EXPORTED = "members_exported", _("Members exported")
         ACTIVITY_EXPORTED = "activity_exported", _("Activity exported")
         BULK_ACTION = "bulk_action", _("Bulk action")
+        PROJECT_ACCESS_CHANGED = "project_access_changed", _("Project access changed")
 
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="events")
     organization_name = models.CharField(max_length=100)

@@ -317,3 +317,13 @@ def _no_longer_pending(status: str) -> str:
         Invitation.Status.REVOKED: _("This invitation is no longer pending: it was revoked."),
     }
     return why.get(status, _("This invitation is no longer pending."))
+
+
+def open_invitations(organization: Organization) -> QuerySet[Invitation]:
+    """The organization's open (pending, possibly expired) invitations, most recently sent first."""
+    return (
+        Invitation.objects.filter(organization=organization, status=Invitation.Status.PENDING)
+        .select_related("invited_by")
+        .prefetch_related(Prefetch("project_grants", queryset=InvitationProject.objects.select_related("project")))
+        .order_by("-sent_at", "-pk")
+    )

@@ -2,6 +2,8 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from members.api.app import api
+from members.api.docs import api_docs
 from orgconsole import views
 
 # Staff sign in through allauth too, so rate limits and verification apply.
@@ -17,6 +19,8 @@ urlpatterns = [
     # ESP tracking webhooks (delivered/bounced/rejected), authenticated by ANYMAIL["WEBHOOK_SECRET"]; anymail's
     # views, closed without a secret and answering 400 to malformed payloads.
     path("anymail/", include("members.webhooks")),
+    path("api/v1/docs", api_docs, name="api_docs"),
+    path("api/v1/", api.urls),
     path("", include("members.urls")),
 ]
 

@@ -13,7 +13,7 @@ from members.services._common import ensure_not_last_owner, invitations_for_upda
 from members.services.invitations import revoke_locked_invitation
 
 
-def _reload_membership(membership: Membership) -> Membership:
+def reload_membership(membership: Membership) -> Membership:
     """The membership as it is now, read under the organization lock the caller holds: its role may
     have changed, or it may be gone, since the caller loaded it."""
     current = Membership.objects.select_related("user", "organization").filter(pk=membership.pk).first()
@@ -47,7 +47,7 @@ def change_member_role(membership: Membership, *, actor: User, role: str, ip: st
     """Give a member another organization role and tell them; the last owner cannot be demoted."""
     role = OrgRole(role)
     lock_organization(membership.organization)
-    membership = _reload_membership(membership)
+    membership = reload_membership(membership)
     old_role = membership.role
     if old_role == role:
         return membership
@@ -75,7 +75,7 @@ def remove_member(membership: Membership, *, actor: User, ip: str | None = None)
 
     Returns the invitations revoked along with the member."""
     lock_organization(membership.organization)
-    membership = _reload_membership(membership)
+    membership = reload_membership(membership)
     ensure_not_last_owner(membership)
     revoked = list(
         invitations_for_update()

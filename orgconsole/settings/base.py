@@ -210,6 +210,8 @@ INVITATION_EXPIRY_HOURS = env_int("INVITATION_EXPIRY_HOURS", env_int("INVITATION
 INVITATIONS_PER_ORGANIZATION_PER_DAY = env_int("INVITATIONS_PER_ORGANIZATION_PER_DAY", 100)
 INVITATIONS_PER_INVITER_PER_DAY = env_int("INVITATIONS_PER_INVITER_PER_DAY", 50)
 INVITATIONS_PER_REQUEST = 50
+# API and SCIM: requests each organization API token may make per minute (429 with Retry-After beyond it).
+API_REQUESTS_PER_MINUTE = int(env("API_REQUESTS_PER_MINUTE", "300"))
 # `manage.py demo_data` creates accounts with a published password; production turns it off.
 DEMO_DATA_ALLOWED = True
 

@@ -1,0 +1,94 @@
+"""Invitations: list, invite one or many (per-address results, Idempotency-Key), resend, revoke."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from members import services
+from members.api.idempotency import idempotent
+from members.api.members import READ, WRITE, call_service, decode_cursor, encode_cursor, invitation_access
+from members.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS, form_problem
+from members.api.schemas import InvitationOut, InvitationPage, InvitationsIn, InvitationsResult
+from members.forms import PROJECT_FIELD_PREFIX, InviteForm
+from members.models import Invitation
+from members.selectors import open_invitation_in_organization, open_invitations
+
+router = Router(tags=["invitations"])
+
+
+def invitation_out(invitation: Invitation) -> dict:
+    inviter = invitation.invited_by
+    return {
+        "id": invitation.pk,
+        "email": invitation.email,
+        "role": invitation.role,
+        "status": "expired" if invitation.is_expired() else "pending",
+        "delivery": invitation.delivery_status,
+        "sent_at": invitation.sent_at,
+        "expires_at": invitation.expires_at,
+        "invited_by": inviter.email if inviter else None,
+        "projects": invitation_access(invitation),
+    }
+
+
+class PageQuery(Schema):
+    cursor: str | None = None
+    limit: int = 50
+
+
+@router.get("/invitations", response={200: InvitationPage, **COMMON_PROBLEMS}, auth=READ)
+def list_invitations(request: HttpRequest, query: Query[PageQuery]) -> dict:
+    """Open invitations (Pending and Expired), most recently sent first."""
+    offset = decode_cursor(query.cursor) if query.cursor else 0
+    limit = min(max(query.limit, 1), 200)
+    page = list(open_invitations(request.auth.organization)[offset : offset + limit + 1])
+    return {
+        "items": [invitation_out(invitation) for invitation in page[:limit]],
+        "next_cursor": encode_cursor(offset + limit) if len(page) > limit else None,
+    }
+
+
+def _invite(request: HttpRequest, body: InvitationsIn) -> tuple[int, dict]:
+    organization = request.auth.organization
+    data = {"emails": "\n".join(body.emails), "role": body.role}
+    data |= {f"{PROJECT_FIELD_PREFIX}{p.project_id}": p.role for p in body.projects}
+    form = InviteForm(data, organization=organization)
+    if not form.is_valid():
+        raise form_problem(form)
+    result = call_service(
+        request.auth,
+        services.invite_members,
+        organization,
+        emails=form.cleaned_data["emails"],
+        role=form.cleaned_data["role"],
+        project_roles=form.cleaned_data["project_roles"],
+    )
+    results = [{"email": i.email, "result": "invited", "invitation_id": i.pk} for i in result.invited]
+    results += [{"email": email, "result": "already_member"} for email in result.already_members]
+    results += [{"email": i.email, "result": "already_invited", "invitation_id": i.pk} for i in result.already_invited]
+    results += [{"email": email, "result": "duplicate"} for email in form.cleaned_data["duplicates"]]
+    return (201 if result.invited else 200), {"invited": len(result.invited), "results": results}
+
+
+@router.post("/invitations", response={201: InvitationsResult, 200: InvitationsResult, **WRITE_PROBLEMS}, auth=WRITE)
+def create_invitations(request: HttpRequest, body: InvitationsIn) -> Status:
+    """Invite one or more addresses with an Organization Role and optional Project Access. Members and open
+    invitations are skipped and reported per address, as in the Invite User dialog. Send an
+    ``Idempotency-Key`` header to make retries safe."""
+    return Status(*idempotent(request, request.auth, body.dict(), lambda: _invite(request, body)))
+
+
+@router.post("/invitations/{invitation_id}/resend", response={200: InvitationOut, **WRITE_PROBLEMS}, auth=WRITE)
+def resend_invitation(request: HttpRequest, invitation_id: int) -> dict:
+    """Send the invitation again with a fresh link and expiry; older links stop working."""
+    invitation = open_invitation_in_organization(request.auth.organization, invitation_id)
+    return invitation_out(call_service(request.auth, services.resend_invitation, invitation))
+
+
+@router.delete("/invitations/{invitation_id}", response={204: None, **WRITE_PROBLEMS}, auth=WRITE)
+def revoke_invitation(request: HttpRequest, invitation_id: int) -> Status:
+    """Revoke Invitation: the link stops working at once and the invitee is told."""
+    invitation = open_invitation_in_organization(request.auth.organization, invitation_id)
+    call_service(request.auth, services.revoke_invitation, invitation)
+    return Status(204, None)

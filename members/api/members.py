@@ -1,0 +1,183 @@
+"""The organization, its members (the Members page's rows) and its projects."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from members import services
+from members.api.auth import TokenAuth
+from members.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS, ProblemError, form_problem
+from members.api.schemas import (
+    MemberOut,
+    MemberPage,
+    MemberRowOut,
+    OrganizationOut,
+    ProjectAccessListIn,
+    ProjectOut,
+    RoleIn,
+)
+from members.api_tokens import acting_as
+from members.exceptions import DomainError
+from members.forms import PROJECT_FIELD_PREFIX, EditRoleForm, MembersFilterForm, ProjectAccessForm
+from members.models import ApiToken, Membership, ProjectMembership
+from members.selectors import attach_row_details, member_rows, membership_in_organization
+
+READ = TokenAuth("members:read")
+WRITE = TokenAuth("members:write")
+MAX_LIMIT = 200
+
+router = Router(tags=["members"])
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _sep, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
+        offset = int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        offset = -1
+        kind = ""
+    if kind != "o" or offset < 0:
+        raise ProblemError(
+            422, _("The request is not valid."), _("The cursor is not valid; start from the first page.")
+        )
+    return offset
+
+
+def project_access(user_ids: list[int], organization_id: int) -> dict[int, list[dict]]:
+    """Each user's project access in the organization, by user id (one query)."""
+    grants = ProjectMembership.objects.filter(user_id__in=user_ids, project__organization_id=organization_id)
+    access: dict[int, list[dict]] = {}
+    for grant in grants.select_related("project").order_by("project__name"):
+        access.setdefault(grant.user_id, []).append(
+            {"project_id": grant.project_id, "project": grant.project.name, "role": grant.role}
+        )
+    return access
+
+
+def invitation_access(invitation: object) -> list[dict]:
+    return [
+        {"project_id": grant.project_id, "project": grant.project.name, "role": grant.role}
+        for grant in invitation.project_grants.all()  # type: ignore[attr-defined]
+    ]
+
+
+def member_out(membership: Membership) -> dict:
+    access = project_access([membership.user_id], membership.organization_id)
+    inviter = membership.invited_by
+    return {
+        "id": membership.pk,
+        "name": membership.user.name,
+        "email": membership.user.email,
+        "role": membership.role,
+        "joined_at": membership.created_at,
+        "invited_by": inviter.email if inviter else None,
+        "projects": access.get(membership.user_id, []),
+    }
+
+
+class MembersQuery(Schema):
+    q: str = ""
+    role: str = ""
+    status: str = ""
+    sort: str = "name"
+    cursor: str | None = None
+    limit: int = 50
+
+
+@router.get("/organization", response={200: OrganizationOut, **COMMON_PROBLEMS}, auth=READ, tags=["organization"])
+def get_organization(request: HttpRequest) -> dict:
+    organization = request.auth.organization
+    return {"slug": organization.slug, "name": organization.name, "plan": organization.plan_name}
+
+
+@router.get("/projects", response={200: list[ProjectOut], **COMMON_PROBLEMS}, auth=READ, tags=["projects"])
+def list_projects(request: HttpRequest) -> list:
+    return list(request.auth.organization.projects.order_by("name"))
+
+
+@router.get("/members", response={200: MemberPage, **COMMON_PROBLEMS}, auth=READ)
+def list_members(request: HttpRequest, query: Query[MembersQuery]) -> dict:
+    """The Members page's rows: the same search (``q``), filters (``role``, ``status``) and ``sort``."""
+    filters = MembersFilterForm(query.dict(include={"q", "role", "status", "sort"}))
+    if not filters.is_valid():
+        raise form_problem(filters)
+    offset = decode_cursor(query.cursor) if query.cursor else 0
+    limit = min(max(query.limit, 1), MAX_LIMIT)
+    organization = request.auth.organization
+    page = list(member_rows(organization, **filters.filters())[offset : offset + limit + 1])
+    rows = attach_row_details(organization, page[:limit])
+    access = project_access([r.obj.user_id for r in rows if r.is_membership], organization.pk)
+    items = [
+        MemberRowOut(
+            kind=row.kind,
+            id=row.id,
+            name=row.name,
+            email=row.email,
+            role=row.role,
+            status=row.status,
+            delivery=row.delivery,
+            date=row.date,
+            invited_by=row.invited_by.email if row.invited_by else None,
+            projects=access.get(row.obj.user_id, []) if row.is_membership else invitation_access(row.obj),
+        )
+        for row in rows
+    ]
+    return {"items": items, "next_cursor": encode_cursor(offset + limit) if len(page) > limit else None}
+
+
+@router.get("/members/{member_id}", response={200: MemberOut, **COMMON_PROBLEMS}, auth=READ)
+def get_member(request: HttpRequest, member_id: int) -> dict:
+    return member_out(membership_in_organization(request.auth.organization, member_id))
+
+
+def call_service(token: ApiToken, change: object, *args: object, **kwargs: object) -> object:
+    """Run a service as the token (its creator is the actor; the audit row names the token)."""
+    with acting_as(token):
+        try:
+            return change(*args, actor=token.created_by, **kwargs)  # type: ignore[operator]
+        except DomainError as exc:
+            raise ProblemError(409, _("Conflict"), exc.message) from exc
+
+
+@router.put("/members/{member_id}/role", response={200: MemberOut, **WRITE_PROBLEMS}, auth=WRITE)
+def change_role(request: HttpRequest, member_id: int, body: RoleIn) -> dict:
+    """Edit Role: the same rules as the console (the last Organization Owner cannot be demoted)."""
+    membership = membership_in_organization(request.auth.organization, member_id)
+    form = EditRoleForm({"role": body.role})
+    if not form.is_valid():
+        raise form_problem(form)
+    membership = call_service(request.auth, services.change_member_role, membership, role=form.cleaned_data["role"])
+    return member_out(membership)
+
+
+@router.put("/members/{member_id}/projects", response={200: MemberOut, **WRITE_PROBLEMS}, auth=WRITE)
+def change_project_access(request: HttpRequest, member_id: int, body: ProjectAccessListIn) -> dict:
+    """Set the member's whole Project Access (projects left out lose access)."""
+    organization = request.auth.organization
+    membership = membership_in_organization(organization, member_id)
+    form = ProjectAccessForm(
+        {f"{PROJECT_FIELD_PREFIX}{p.project_id}": p.role for p in body.projects}, organization=organization
+    )
+    if not form.is_valid():
+        raise form_problem(form)
+    call_service(
+        request.auth, services.set_project_access, membership, project_roles=form.cleaned_data["project_roles"]
+    )
+    return member_out(membership_in_organization(organization, member_id))
+
+
+@router.delete("/members/{member_id}", response={204: None, **WRITE_PROBLEMS}, auth=WRITE)
+def remove_member(request: HttpRequest, member_id: int) -> Status:
+    """Remove the member (their project access goes, the invitations they sent are revoked)."""
+    membership = membership_in_organization(request.auth.organization, member_id)
+    call_service(request.auth, services.remove_member, membership)
+    return Status(204, None)
