@@ -181,6 +181,22 @@ def address_released_email(user: User, *, to_email: str, address: str) -> Notifi
     )
 
 
+def member_added_email(membership: Membership, *, actor: User) -> Notification:
+    """To someone the identity provider added to the organization (they had a verified account)."""
+    context = {
+        "organization_name": membership.organization.name,
+        "user_name": membership.user.display_name,
+        "actor_name": actor.display_name,
+        "role_label": role_label(membership.role),
+    }
+    return Notification(
+        kind=OutboundEmail.Kind.MEMBER_ADDED,
+        to_email=membership.user.email,
+        organization=membership.organization,
+        context=context,
+    )
+
+
 # The links an email's ``context["links"]`` names, built at send time from the email's row.
 LINK_BUILDERS: dict[str, Callable[[OutboundEmail], str]] = {
     "invitation": lambda outbound: invitation_url(outbound.invitation) if outbound.invitation else "",

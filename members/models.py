@@ -193,6 +193,7 @@ class MembershipEvent(models.Model):
         ACTIVITY_EXPORTED = "activity_exported", _("Activity exported")
         BULK_ACTION = "bulk_action", _("Bulk action")
         PROJECT_ACCESS_CHANGED = "project_access_changed", _("Project access changed")
+        MEMBER_PROVISIONED = "member_provisioned", _("Member added by the identity provider")
 
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="events")
     organization_name = models.CharField(max_length=100)
@@ -239,6 +240,7 @@ class OutboundEmail(models.Model):
         ADDRESS_RELEASED = "address_released", _("Unverified address removed")
         API_TOKEN_CREATED = "api_token_created", _("API token created")
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        MEMBER_ADDED = "member_added", _("Added to organization")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -327,3 +329,9 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# SCIM provisioning's records live in their own module; imported here so Django registers them.
+from members.scim_models import ScimGroup, ScimUser  # noqa: E402
+
+__all__ = ["ScimGroup", "ScimUser"]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("anymail/", include("members.webhooks")),
     path("api/v1/docs", api_docs, name="api_docs"),
     path("api/v1/", api.urls),
+    path("scim/v2/", include("members.scim.urls")),
     path("", include("members.urls")),
 ]
 

@@ -1,0 +1,171 @@
+"""SCIM Groups: each group is one project of the organization; its members get the group's default
+project role on that project (their other project access is kept)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from scim2_models import Context, Group, PatchOp
+
+from members import services
+from members.exceptions import DomainError
+from members.models import Membership, ProjectMembership
+from members.scim.protocol import (
+    ScimError,
+    base_url,
+    list_response,
+    paging,
+    parse_filter,
+    query_of,
+    read_json,
+    response_parameters,
+    scim_response,
+    shape,
+)
+from members.scim.users import POLICY, _validate, as_uuid
+from members.scim_models import ScimGroup, ScimUser
+
+FILTERS = {"displayName": "project__name__iexact", "externalId": "resource__externalId"}
+
+
+def group_body(request: HttpRequest, row: ScimGroup) -> dict[str, Any]:
+    body = {**row.resource, "id": str(row.scim_id), "displayName": row.project.name}
+    body["meta"] = {
+        "resourceType": "Group",
+        "created": row.created_at.isoformat(),
+        "lastModified": row.updated_at.isoformat(),
+        "location": f"{base_url(request)}/Groups/{row.scim_id}",
+    }
+    return body
+
+
+def _member_ids(group: Group) -> list[str]:
+    return sorted({str(member.value) for member in group.members or [] if member.value})
+
+
+def _memberships(organization: Any, scim_ids: list[str]) -> list[Membership]:
+    users = ScimUser.objects.filter(organization=organization, scim_id__in=[i for i in map(as_uuid, scim_ids) if i])
+    accounts = [row.user or (row.invitation.accepted_by if row.invitation else None) for row in users]
+    ids = [account.pk for account in accounts if account is not None]
+    return list(Membership.objects.filter(organization=organization, user_id__in=ids).select_related("user"))
+
+
+def _sync_access(row: ScimGroup, *, token: Any, before: list[str], after: list[str]) -> None:
+    """Grant the project to members who joined the group and take it from those who left, through the
+    project access service (audited as the token)."""
+    organization, project, actor = row.organization, row.project, token.created_by
+    for membership in _memberships(organization, sorted(set(after) | set(before))):
+        current = {
+            grant.project: grant.role
+            for grant in ProjectMembership.objects.filter(
+                project__organization=organization, user=membership.user
+            ).select_related("project")
+        }
+        wanted = dict(current)
+        scim_id = str(
+            ScimUser.objects.filter(organization=organization, user=membership.user)
+            .values_list("scim_id", flat=True)
+            .first()
+        )
+        if scim_id in after:
+            wanted.setdefault(project, row.default_role)
+        else:
+            wanted.pop(project, None)
+        if wanted != current:
+            services.set_project_access(membership, actor=actor, project_roles=wanted)
+
+
+def _save(request: HttpRequest, row: ScimGroup, group: Group) -> ScimGroup:
+    before, after = list(row.member_ids), _member_ids(group)
+    resource = group.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, mode="json")
+    for key in ("id", "meta"):
+        resource.pop(key, None)
+    if group.display_name and row.pk and group.display_name != row.project.name:
+        try:
+            services.rename_project(row.project, actor=request.scim_token.created_by, name=group.display_name)
+        except DomainError as exc:
+            raise ScimError(409, exc.message, "uniqueness") from exc
+    row.resource, row.member_ids, row.updated_at = resource, after, timezone.now()
+    row.save()
+    _sync_access(row, token=request.scim_token, before=before, after=after)
+    return row
+
+
+def _row(request: HttpRequest, scim_id: str) -> ScimGroup:
+    row = (
+        ScimGroup.objects.select_related("project", "organization")
+        .filter(organization=request.scim_token.organization, scim_id=as_uuid(scim_id))
+        .first()
+    )
+    if row is None:
+        raise ScimError(404, f"Group {scim_id} not found.")
+    return row
+
+
+@transaction.atomic
+def create(request: HttpRequest) -> HttpResponse:
+    group = _validate(Group, read_json(request), Context.RESOURCE_CREATION_REQUEST)
+    organization = request.scim_token.organization
+    name = (group.display_name or "").strip()
+    if not name:
+        raise ScimError(400, "displayName is required.", "invalidValue")
+    project = organization.projects.filter(name__iexact=name).first()
+    if project is None:
+        project = services.create_project(organization, actor=request.scim_token.created_by, name=name)
+    elif ScimGroup.objects.filter(project=project).exists():
+        raise ScimError(409, "A group for this project already exists.", "uniqueness")
+    row = _save(request, ScimGroup(organization=organization, project=project), group)
+    body = group_body(request, row)
+    return scim_response(body, status=201, headers={"Location": body["meta"]["location"]})
+
+
+def listing(request: HttpRequest) -> HttpResponse:
+    """GET with a query string, or POST ``/.search`` with the same parameters as JSON."""
+    params = query_of(request)
+    rows = ScimGroup.objects.filter(organization=request.scim_token.organization).select_related("project")
+    if wanted := parse_filter(params.get("filter"), FILTERS):
+        rows = rows.filter(**{wanted[0]: wanted[1]})
+    start, count = paging(params)
+    page = list(rows[start - 1 : start - 1 + count]) if count else []
+    parameters = response_parameters(Group, params)
+    resources = [shape(Group, group_body(request, row), parameters) for row in page]
+    return list_response(request, resources, rows.count(), start)
+
+
+def get(request: HttpRequest, scim_id: str) -> HttpResponse:
+    parameters = response_parameters(Group, request.GET.dict())
+    return scim_response(shape(Group, group_body(request, _row(request, scim_id)), parameters))
+
+
+@transaction.atomic
+def replace(request: HttpRequest, scim_id: str) -> HttpResponse:
+    row = _row(request, scim_id)
+    group = _validate(Group, read_json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+    return scim_response(group_body(request, _save(request, row, group)))
+
+
+@transaction.atomic
+def patch(request: HttpRequest, scim_id: str) -> HttpResponse:
+    row = _row(request, scim_id)
+    operations = _validate(PatchOp[Group], read_json(request), Context.RESOURCE_PATCH_REQUEST)
+    group = _validate(Group, {**row.resource, "displayName": row.project.name}, Context.DEFAULT)
+    try:
+        with POLICY:
+            operations.patch(group)
+    except Exception as exc:  # scim2-models raises its SCIM exceptions for paths that do not apply
+        raise ScimError(
+            400, str(exc) or "The patch does not apply.", getattr(exc, "scim_type", "invalidValue")
+        ) from exc
+    return scim_response(group_body(request, _save(request, row, group)))
+
+
+@transaction.atomic
+def delete(request: HttpRequest, scim_id: str) -> HttpResponse:
+    """Delete the group: its members lose the project; the project itself stays."""
+    row = _row(request, scim_id)
+    _sync_access(row, token=request.scim_token, before=list(row.member_ids), after=[])
+    row.delete()
+    return scim_response(None, status=204)

@@ -1,0 +1,223 @@
+"""SCIM plumbing: errors, JSON responses, bearer authentication, discovery documents, list filters."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from pydantic import ValidationError as PydanticError
+from scim2_models import (
+    AuthenticationScheme,
+    Bulk,
+    ChangePassword,
+    Context,
+    ETag,
+    Filter,
+    Group,
+    Patch,
+    ResourceType,
+    ResponseParameters,
+    ServiceProviderConfig,
+    Sort,
+    User,
+)
+
+from members.api.auth import token_for
+from members.api.problems import ProblemError
+from members.api_tokens import acting_as
+
+CONTENT_TYPE = "application/scim+json"
+ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+MAX_RESULTS = 200
+
+
+class ScimError(Exception):
+    def __init__(self, status: int, detail: str, scim_type: str = "") -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.scim_type = status, detail, scim_type
+
+
+def scim_response(
+    body: dict[str, Any] | None, *, status: int = 200, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(body) if body is not None else b"", status=status, content_type=CONTENT_TYPE if body else None
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def error_response(error: ScimError, headers: dict[str, str] | None = None) -> HttpResponse:
+    body: dict[str, Any] = {"schemas": [ERROR_SCHEMA], "status": str(error.status), "detail": error.detail}
+    if error.scim_type:
+        body["scimType"] = error.scim_type
+    return scim_response(body, status=error.status, headers=headers)
+
+
+def scim_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Authenticate the bearer token (SCIM scope, rate limit), run the view as that token, and turn
+    errors into SCIM error documents."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        header = request.headers.get("Authorization", "")
+        scheme, _sep, secret = header.partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not secret:
+                raise ProblemError(401, "Unauthorized", "Send an organization API token with the SCIM scope.")
+            token = token_for(secret.strip(), scope="scim")
+            request.scim_token = token  # type: ignore[attr-defined]
+            with acting_as(token):
+                return view(request, *args, **kwargs)
+        except ProblemError as exc:
+            return error_response(ScimError(exc.status, exc.detail or exc.title), headers=exc.headers)
+        except ScimError as exc:
+            return error_response(exc)
+
+    return wrapper
+
+
+def read_json(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ScimError(400, "The request body is not valid JSON.", "invalidSyntax") from exc
+    if not isinstance(body, dict):
+        raise ScimError(400, "The request body must be a JSON object.", "invalidSyntax")
+    return body
+
+
+FILTER = re.compile(r'^\s*(?P<attr>[A-Za-z][\w.]*)\s+eq\s+"(?P<value>(?:[^"\\]|\\.)*)"\s*$', re.IGNORECASE)
+
+
+def parse_filter(raw: str | None, allowed: dict[str, str]) -> tuple[str, str] | None:
+    """``attr eq "value"`` for the attributes in ``allowed`` (SCIM name → lookup); other filters are refused."""
+    if not raw:
+        return None
+    match = FILTER.match(raw)
+    attr = match["attr"].lower() if match else ""
+    lookups = {name.lower(): lookup for name, lookup in allowed.items()}
+    if not match or attr not in lookups:
+        raise ScimError(
+            400, f"Only these filters are supported: {', '.join(f'{a} eq' for a in allowed)}.", "invalidFilter"
+        )
+    return lookups[attr], json.loads(f'"{match["value"]}"')
+
+
+def list_response(request: HttpRequest, resources: list[dict[str, Any]] | Any, total: int, start: int) -> HttpResponse:
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": total,
+        "startIndex": start,
+        "itemsPerPage": len(resources),
+        "Resources": resources,
+    }
+    return scim_response(body)
+
+
+def query_of(request: HttpRequest) -> dict[str, Any]:
+    """The query parameters of a list: the query string for GET, the body of a POST ``/.search``."""
+    return read_json(request) if request.method == "POST" else request.GET.dict()
+
+
+def paging(params: dict[str, Any]) -> tuple[int, int]:
+    """``startIndex`` (1-based) and ``count``, within bounds (RFC 7644 §3.4.2.4)."""
+    try:
+        start = max(int(params.get("startIndex", 1)), 1)
+        count = min(max(int(params.get("count", MAX_RESULTS)), 0), MAX_RESULTS)
+    except ValueError as exc:
+        raise ScimError(400, "startIndex and count must be integers.", "invalidValue") from exc
+    return start, count
+
+
+def response_parameters(model: Any, params: dict[str, Any]) -> Any:
+    """``attributes`` / ``excludedAttributes`` (a comma-separated string or a list), or None."""
+    wanted = {}
+    for name in ("attributes", "excludedAttributes"):
+        value = params.get(name)
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if value:
+            wanted[name] = value
+    if not wanted:
+        return None
+    try:
+        return ResponseParameters[model].model_validate(wanted)
+    except PydanticError as exc:
+        raise ScimError(400, "attributes or excludedAttributes names an unknown attribute.", "invalidPath") from exc
+
+
+def shape(model: Any, body: dict[str, Any], parameters: Any) -> dict[str, Any]:
+    """The resource as the client asked to see it (RFC 7644 §3.9)."""
+    if parameters is None:
+        return body
+    resource = model.model_validate(body, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    return resource.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=parameters)
+
+
+def base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/scim/v2")
+
+
+def service_provider_config(request: HttpRequest) -> dict[str, Any]:
+    config = ServiceProviderConfig(
+        documentation_uri=request.build_absolute_uri("/api/v1/docs"),
+        patch=Patch(supported=True),
+        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        filter=Filter(supported=True, max_results=MAX_RESULTS),
+        change_password=ChangePassword(supported=False),
+        sort=Sort(supported=False),
+        etag=ETag(supported=False),
+        authentication_schemes=[
+            AuthenticationScheme(
+                type="oauthbearertoken",
+                name="OrgConsole API token",
+                description="An organization API token with the SCIM scope: Authorization: Bearer oc_…",
+                primary=True,
+            )
+        ],
+    )
+    body = config.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, mode="json")
+    body["meta"] = {"resourceType": "ServiceProviderConfig", "location": f"{base_url(request)}/ServiceProviderConfig"}
+    return body
+
+
+def resource_types(request: HttpRequest) -> list[dict[str, Any]]:
+    types = []
+    for name, endpoint, model in (("User", "/Users", User), ("Group", "/Groups", Group)):
+        resource_type = ResourceType(
+            id=name, name=name, endpoint=endpoint, description=f"{name}s", schema_=model.__schema__
+        )
+        body = resource_type.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, mode="json")
+        body["meta"] = {"resourceType": "ResourceType", "location": f"{base_url(request)}/ResourceTypes/{name}"}
+        types.append(body)
+    return types
+
+
+def _require_email(schema: dict[str, Any]) -> None:
+    """Everyone here is reached by email, so the published User schema requires ``emails`` with a
+    ``value`` (the server also takes a ``userName`` that is an address on its own)."""
+    for attribute in schema["attributes"]:
+        if attribute["name"] == "emails":
+            attribute["required"] = True
+            for sub in attribute.get("subAttributes", []):
+                if sub["name"] == "value":
+                    sub["required"] = True
+
+
+def schemas(request: HttpRequest) -> list[dict[str, Any]]:
+    documents = []
+    for model in (User, Group):
+        body = model.to_schema().model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, mode="json")
+        if model is User:
+            _require_email(body)
+        body["meta"] = {"resourceType": "Schema", "location": f"{base_url(request)}/Schemas/{model.__schema__}"}
+        documents.append(body)
+    return documents

@@ -1,0 +1,196 @@
+"""SCIM Users: each one an invitation until the person joins, then a membership; ``active: false`` or
+DELETE takes them out (never the last Organization Owner)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from pydantic import ValidationError as PydanticError
+from scim2_models import Context, PatchOp, ScimPolicy, User
+
+from members.exceptions import DomainError
+from members.forms import normalize_email_address
+from members.models import ApiToken, Invitation, Membership
+from members.scim.protocol import (
+    ScimError,
+    base_url,
+    list_response,
+    paging,
+    parse_filter,
+    query_of,
+    read_json,
+    response_parameters,
+    scim_response,
+    shape,
+)
+from members.scim_models import ScimUser
+from members.services.provisioning import deprovision_member, provision_member
+
+# Microsoft Entra ID sends "remove" with a value to pick entries, and filters naming entries to add.
+POLICY = ScimPolicy(
+    remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+    unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
+)
+FILTERS = {"userName": "user_name__iexact", "externalId": "resource__externalId", "emails.value": "email__iexact"}
+
+
+def _validate(model: Any, body: dict[str, Any], context: Context) -> Any:
+    try:
+        with POLICY:
+            return model.model_validate(body, scim_ctx=context)
+    except PydanticError as exc:
+        raise ScimError(400, "; ".join(e["msg"] for e in exc.errors()) or "Invalid payload.", "invalidValue") from exc
+
+
+def address_of(user: User) -> str:
+    """The address to provision: ``userName`` when it is an email address, else the primary (or first) email."""
+    primary = [e.value for e in user.emails or [] if e.primary and e.value]
+    candidates = [user.user_name or "", *primary, *(e.value for e in user.emails or [] if e.value)]
+    for candidate in candidates:
+        address = normalize_email_address(str(candidate))
+        try:
+            validate_email(address)
+        except ValidationError:
+            continue
+        return address
+    raise ScimError(400, "userName or emails must hold a valid email address.", "invalidValue")
+
+
+def user_body(request: HttpRequest, row: ScimUser) -> dict[str, Any]:
+    body = {**row.resource, "id": str(row.scim_id)}
+    body["meta"] = {
+        "resourceType": "User",
+        "created": row.created_at.isoformat(),
+        "lastModified": row.updated_at.isoformat(),
+        "location": f"{base_url(request)}/Users/{row.scim_id}",
+    }
+    return body
+
+
+def _stored(user: User) -> dict[str, Any]:
+    body = user.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, mode="json")
+    for key in ("id", "meta", "password", "groups"):
+        body.pop(key, None)
+    return body
+
+
+def _link(row: ScimUser, target: Membership | Invitation) -> None:
+    if isinstance(target, Membership):
+        row.user, row.invitation = target.user, None
+    else:
+        row.user, row.invitation = None, target
+
+
+def _person(row: ScimUser) -> tuple[Any, Invitation | None]:
+    """The account behind the row (directly, or through an invitation they accepted since) and the invitation."""
+    user = row.user or (row.invitation.accepted_by if row.invitation else None)
+    return user, row.invitation
+
+
+def apply(row: ScimUser, *, token: ApiToken, user: User) -> ScimUser:
+    """Make the organization match the wanted state (address and ``active``), then store it."""
+    email, active = address_of(user), user.active is not False
+    organization, actor = row.organization, token.created_by
+    try:
+        if row.pk and row.active and (not active or email.lower() != row.email.lower()):
+            person, invitation = _person(row)
+            deprovision_member(organization, actor=actor, user=person, invitation=invitation)
+            row.user = row.invitation = None
+        if active and (not row.pk or not row.active or email.lower() != row.email.lower()):
+            _link(row, provision_member(organization, actor=actor, email=email))
+    except DomainError as exc:
+        raise ScimError(409, exc.message) from exc
+    row.user_name, row.email, row.active = user.user_name, email, active
+    row.resource, row.updated_at = _stored(user), timezone.now()
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError as exc:
+        raise ScimError(409, "A user with this userName already exists.", "uniqueness") from exc
+    return row
+
+
+def _row(request: HttpRequest, scim_id: str) -> ScimUser:
+    row = ScimUser.objects.filter(organization=request.scim_token.organization, scim_id=as_uuid(scim_id)).first()
+    if row is None:
+        raise ScimError(404, f"User {scim_id} not found.")
+    return row
+
+
+def as_uuid(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def create(request: HttpRequest) -> HttpResponse:
+    user = _validate(User, read_json(request), Context.RESOURCE_CREATION_REQUEST)
+    organization = request.scim_token.organization
+    if ScimUser.objects.filter(organization=organization, user_name__iexact=user.user_name).exists():
+        raise ScimError(409, "A user with this userName already exists.", "uniqueness")
+    row = apply(ScimUser(organization=organization), token=request.scim_token, user=user)
+    body = user_body(request, row)
+    return scim_response(body, status=201, headers={"Location": body["meta"]["location"]})
+
+
+def listing(request: HttpRequest) -> HttpResponse:
+    """GET with a query string, or POST ``/.search`` with the same parameters as JSON."""
+    params = query_of(request)
+    rows = ScimUser.objects.filter(organization=request.scim_token.organization)
+    if wanted := parse_filter(params.get("filter"), FILTERS):
+        rows = rows.filter(**{wanted[0]: wanted[1]})
+    start, count = paging(params)
+    page = list(rows[start - 1 : start - 1 + count]) if count else []
+    parameters = response_parameters(User, params)
+    resources = [shape(User, user_body(request, row), parameters) for row in page]
+    return list_response(request, resources, rows.count(), start)
+
+
+def get(request: HttpRequest, scim_id: str) -> HttpResponse:
+    parameters = response_parameters(User, request.GET.dict())
+    return scim_response(shape(User, user_body(request, _row(request, scim_id)), parameters))
+
+
+@transaction.atomic
+def replace(request: HttpRequest, scim_id: str) -> HttpResponse:
+    row = _row(request, scim_id)
+    user = _validate(User, read_json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+    return scim_response(user_body(request, apply(row, token=request.scim_token, user=user)))
+
+
+@transaction.atomic
+def patch(request: HttpRequest, scim_id: str) -> HttpResponse:
+    row = _row(request, scim_id)
+    operations = _validate(PatchOp[User], read_json(request), Context.RESOURCE_PATCH_REQUEST)
+    user = _validate(User, row.resource, Context.DEFAULT)
+    try:
+        with POLICY:
+            operations.patch(user)
+    except Exception as exc:  # scim2-models raises its SCIM exceptions for paths that do not apply
+        raise ScimError(
+            400, str(exc) or "The patch does not apply.", getattr(exc, "scim_type", "invalidValue")
+        ) from exc
+    return scim_response(user_body(request, apply(row, token=request.scim_token, user=user)))
+
+
+@transaction.atomic
+def delete(request: HttpRequest, scim_id: str) -> HttpResponse:
+    row = _row(request, scim_id)
+    if row.active:
+        person, invitation = _person(row)
+        try:
+            deprovision_member(
+                row.organization, actor=request.scim_token.created_by, user=person, invitation=invitation
+            )
+        except DomainError as exc:
+            raise ScimError(409, exc.message) from exc
+    row.delete()
+    return scim_response(None, status=204)

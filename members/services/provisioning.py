@@ -1,0 +1,66 @@
+"""Provisioning by an identity provider (SCIM): add a person to the organization or take them out,
+through the same rules, audit rows and emails as the console."""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from members import outbox
+from members.emails import member_added_email
+from members.models import Invitation, Membership, MembershipEvent, Organization, User
+from members.roles import OrgRole
+from members.services._common import lock_organization, record_event
+from members.services.invitations import invite_members, revoke_invitation
+from members.services.memberships import remove_member
+
+
+def verified_account(email: str) -> User | None:
+    """The active account holding ``email`` as a verified address, if any."""
+    address = (
+        EmailAddress.objects.filter(email__iexact=email, verified=True, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    return address.user if address else None
+
+
+@transaction.atomic
+def provision_member(organization: Organization, *, actor: User, email: str) -> Membership | Invitation:
+    """Someone with a verified account here becomes an Organization Member at once (and is told); anyone
+    else gets an invitation, as from the Invite User dialog (same limits, audit row and email)."""
+    account = verified_account(email)
+    if account is None:
+        result = invite_members(organization, actor=actor, emails=[email], role=OrgRole.MEMBER)
+        if result.invited or result.already_invited:
+            return (result.invited or result.already_invited)[0]
+        account = User.objects.filter(email__iexact=email).first() or verified_account(email)
+        return Membership.objects.get(organization=organization, user=account)
+    lock_organization(organization)
+    membership, created = Membership.objects.get_or_create(
+        organization=organization, user=account, defaults={"role": OrgRole.MEMBER, "invited_by": actor}
+    )
+    if created:
+        record_event(
+            organization,
+            actor=actor,
+            action=MembershipEvent.Action.MEMBER_PROVISIONED,
+            target_email=account.email,
+            new_role=OrgRole.MEMBER,
+        )
+        outbox.queue(member_added_email(membership, actor=actor))
+    return membership
+
+
+def deprovision_member(
+    organization: Organization, *, actor: User, user: User | None, invitation: Invitation | None
+) -> None:
+    """Take the person out at once: remove their membership (never the last owner's) or revoke their
+    open invitation. Someone already gone is left as they are."""
+    if user is not None:
+        membership = Membership.objects.filter(organization=organization, user=user).first()
+        if membership is not None:
+            remove_member(membership, actor=actor)
+            return
+    if invitation is not None and invitation.status == Invitation.Status.PENDING:
+        revoke_invitation(invitation, actor=actor)
