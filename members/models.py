@@ -279,59 +279,9 @@ class OutboundEmail(models.Model):
         return self.invitation is None or self.invitation.nonce != self.invitation_nonce
 
 
-class ApiToken(models.Model):
-    """An organization's API token. The secret is shown once; only its SHA-256 is stored."""
-
-    class Scope(models.TextChoices):
-        MEMBERS_READ = "members:read", _("Read members")
-        MEMBERS_WRITE = "members:write", _("Write members and invitations")
-        SCIM = "scim", _("SCIM provisioning")
-
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("name"), max_length=100)
-    # The start of the secret ("oc_" and 8 characters), shown in lists so people can tell tokens apart.
-    prefix = models.CharField(max_length=16)
-    secret_hash = models.CharField(max_length=64, unique=True)
-    scopes = models.JSONField(default=list)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="api_tokens"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    def scope_labels(self) -> list[str]:
-        return [str(self.Scope(scope).label) for scope in self.scopes if scope in self.Scope.values]
-
-
-class IdempotencyKey(models.Model):
-    """A create request's ``Idempotency-Key`` and the response it got, so a retry gets the same answer."""
-
-    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True)
-    response = models.JSONField(null=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["token", "key"], name="one_idempotency_key_per_token")]
-
-    def __str__(self) -> str:
-        return self.key
-
-
-# SCIM provisioning's records live in their own module; imported here so Django registers them.
+# API tokens and SCIM provisioning's records live in their own modules; imported here so Django
+# registers them and ``from members.models import ApiToken`` keeps working.
 from members.scim_models import ScimGroup, ScimUser  # noqa: E402
+from members.token_models import ApiToken, IdempotencyKey  # noqa: E402
 
-__all__ = ["ScimGroup", "ScimUser"]
+__all__ = ["ApiToken", "IdempotencyKey", "ScimGroup", "ScimUser"]
