@@ -13,7 +13,9 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
@@ -24,7 +26,19 @@ schema.app = get_wsgi_application()  # requests go through the whole middleware 
 
 
 @pytest.fixture
-def secret(tokens, organization, settings):
+def keep_test_connection():
+    """Django closes "old" connections when a request starts and ends; in process, inside the test's
+    transaction, that would close the test's own connection (PostgreSQL). Django's test client does
+    the same as this while it makes a request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def secret(tokens, organization, settings, keep_test_connection):
     settings.API_REQUESTS_PER_MINUTE = 100_000
     cache.clear()
     return tokens.valid
