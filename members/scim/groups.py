@@ -12,7 +12,7 @@ from scim2_models import Context, Group, PatchOp
 
 from members import services
 from members.exceptions import DomainError
-from members.models import Membership, ProjectMembership
+from members.models import ApiToken, Invitation, Membership, Project, ProjectMembership, User
 from members.scim.protocol import (
     ScimError,
     base_url,
@@ -46,36 +46,37 @@ def _member_ids(group: Group) -> list[str]:
     return sorted({str(member.value) for member in group.members or [] if member.value})
 
 
-def _memberships(organization: Any, scim_ids: list[str]) -> list[Membership]:
-    users = ScimUser.objects.filter(organization=organization, scim_id__in=[i for i in map(as_uuid, scim_ids) if i])
-    accounts = [row.user or (row.invitation.accepted_by if row.invitation else None) for row in users]
-    ids = [account.pk for account in accounts if account is not None]
-    return list(Membership.objects.filter(organization=organization, user_id__in=ids).select_related("user"))
+def _grant(membership: Membership, *, actor: User, project: Project, role: str | None) -> None:
+    """Give (or, with None, take away) ``project`` in the member's project access, keeping the rest."""
+    current = {
+        grant.project: grant.role
+        for grant in ProjectMembership.objects.filter(
+            project__organization_id=membership.organization_id, user=membership.user
+        ).select_related("project")
+    }
+    wanted = {p: r for p, r in current.items() if p != project}
+    if role is not None:
+        wanted[project] = current.get(project, role)
+    if wanted != current:
+        services.set_project_access(membership, actor=actor, project_roles=wanted)
 
 
-def _sync_access(row: ScimGroup, *, token: Any, before: list[str], after: list[str]) -> None:
-    """Grant the project to members who joined the group and take it from those who left, through the
-    project access service (audited as the token)."""
+def _sync_access(row: ScimGroup, *, token: ApiToken, before: list[str], after: list[str]) -> None:
+    """Members who joined the group get the project with its default role, those who left lose it:
+    on their membership, or on their pending invitation (they get it when they join)."""
     organization, project, actor = row.organization, row.project, token.created_by
-    for membership in _memberships(organization, sorted(set(after) | set(before))):
-        current = {
-            grant.project: grant.role
-            for grant in ProjectMembership.objects.filter(
-                project__organization=organization, user=membership.user
-            ).select_related("project")
-        }
-        wanted = dict(current)
-        scim_id = str(
-            ScimUser.objects.filter(organization=organization, user=membership.user)
-            .values_list("scim_id", flat=True)
-            .first()
-        )
-        if scim_id in after:
-            wanted.setdefault(project, row.default_role)
-        else:
-            wanted.pop(project, None)
-        if wanted != current:
-            services.set_project_access(membership, actor=actor, project_roles=wanted)
+    ids = [i for i in map(as_uuid, sorted(set(before) | set(after))) if i]
+    scim_users = ScimUser.objects.filter(organization=organization, scim_id__in=ids).select_related(
+        "user", "invitation__accepted_by"
+    )
+    for scim_user in scim_users:
+        role = row.default_role if str(scim_user.scim_id) in after else None
+        account = scim_user.user or (scim_user.invitation.accepted_by if scim_user.invitation else None)
+        membership = Membership.objects.filter(organization=organization, user=account).first() if account else None
+        if membership is not None:
+            _grant(membership, actor=actor, project=project, role=role)
+        elif scim_user.invitation and scim_user.invitation.status == Invitation.Status.PENDING:
+            services.set_invitation_project_role(scim_user.invitation, actor=actor, project=project, role=role)
 
 
 def _save(request: HttpRequest, row: ScimGroup, group: Group) -> ScimGroup:

@@ -24,7 +24,7 @@ from members.services.organizations import (
     update_billing,
     update_organization_settings,
 )
-from members.services.project_access import set_project_access
+from members.services.project_access import set_invitation_project_role, set_project_access
 from members.services.tokens import CreatedToken, create_api_token, revoke_api_token
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "resend_invitation",
     "revoke_api_token",
     "revoke_invitation",
+    "set_invitation_project_role",
     "set_project_access",
     "update_billing",
     "update_organization_settings",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from members.models import Membership, MembershipEvent, Project, ProjectMembership, User
+from members.models import Invitation, InvitationProject, Membership, MembershipEvent, Project, ProjectMembership, User
 from members.roles import ProjectRole
-from members.services._common import lock_organization, record_event
+from members.services._common import lock_invitation, lock_organization, record_event
 from members.services.memberships import reload_membership
 
 
@@ -37,3 +37,32 @@ def set_project_access(
         ip=ip,
     )
     return before
+
+
+@transaction.atomic
+def set_invitation_project_role(
+    invitation: Invitation, *, actor: User, project: Project, role: str | None, ip: str | None = None
+) -> None:
+    """Give a pending invitation ``role`` on ``project`` (None takes it away): the person gets it when they
+    join. Recorded only when something changed."""
+    if role is not None:
+        ProjectRole(role)
+    if project.organization_id != invitation.organization_id:
+        raise ValueError(f"Project {project.pk} is not in organization {invitation.organization_id}.")
+    lock_organization(invitation.organization)
+    invitation = lock_invitation(invitation, pending_only=True)
+    grants = InvitationProject.objects.filter(invitation=invitation, project=project)
+    current = grants.values_list("role", flat=True).first()
+    if current == role:
+        return
+    if role is None:
+        grants.delete()
+    else:
+        InvitationProject.objects.update_or_create(invitation=invitation, project=project, defaults={"role": role})
+    record_event(
+        invitation.organization,
+        actor=actor,
+        action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED,
+        target_email=invitation.email,
+        ip=ip,
+    )

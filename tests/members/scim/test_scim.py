@@ -189,3 +189,17 @@ def test_member_only_membership_is_kept_when_an_owner_is_provisioned(scim, organ
     MembershipFactory(organization=organization, user__email="member2@example.com")
     assert scim.send("post", "/Users", _user("member2@example.com")).status_code == 201
     assert Membership.objects.filter(organization=organization, user__email="member2@example.com").count() == 1
+
+
+def test_a_pending_invitee_in_a_group_gets_the_project_when_they_join(scim, organization):
+    user_id = scim.send("post", "/Users", _user("later@example.com")).json()["id"]
+    project = ProjectFactory(organization=organization, name="Data")
+
+    group_id = scim.send(
+        "post", "/Groups", {"schemas": [GROUP], "displayName": "Data", "members": [{"value": user_id}]}
+    ).json()["id"]
+
+    invitation = Invitation.objects.get(email="later@example.com")
+    assert [(g.project, g.role) for g in invitation.project_grants.all()] == [(project, "read_only")]
+    scim.send("put", f"/Groups/{group_id}", {"schemas": [GROUP], "displayName": "Data", "members": []})
+    assert not invitation.project_grants.exists()
