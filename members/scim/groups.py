@@ -8,12 +8,15 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from scim2_models import Context, Group, PatchOp
+from scim2_models import Context, PatchOp
 
 from members import services
 from members.exceptions import DomainError
 from members.models import ApiToken, Invitation, Membership, Project, ProjectMembership, User
+from members.roles import ProjectRole
 from members.scim.protocol import (
+    GroupResource,
+    ProjectGroup,
     ScimError,
     base_url,
     list_response,
@@ -42,7 +45,7 @@ def group_body(request: HttpRequest, row: ScimGroup) -> dict[str, Any]:
     return body
 
 
-def _member_ids(group: Group) -> list[str]:
+def _member_ids(group: GroupResource) -> list[str]:
     return sorted({str(member.value) for member in group.members or [] if member.value})
 
 
@@ -56,7 +59,7 @@ def _grant(membership: Membership, *, actor: User, project: Project, role: str |
     }
     wanted = {p: r for p, r in current.items() if p != project}
     if role is not None:
-        wanted[project] = current.get(project, role)
+        wanted[project] = role  # the group decides the role on its project
     if wanted != current:
         services.set_project_access(membership, actor=actor, project_roles=wanted)
 
@@ -79,7 +82,7 @@ def _sync_access(row: ScimGroup, *, token: ApiToken, before: list[str], after: l
             services.set_invitation_project_role(scim_user.invitation, actor=actor, project=project, role=role)
 
 
-def _save(request: HttpRequest, row: ScimGroup, group: Group) -> ScimGroup:
+def _save(request: HttpRequest, row: ScimGroup, group: GroupResource) -> ScimGroup:
     before, after = list(row.member_ids), _member_ids(group)
     resource = group.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, mode="json")
     for key in ("id", "meta"):
@@ -89,6 +92,8 @@ def _save(request: HttpRequest, row: ScimGroup, group: Group) -> ScimGroup:
             services.rename_project(row.project, actor=request.scim_token.created_by, name=group.display_name)
         except DomainError as exc:
             raise ScimError(409, exc.message, "uniqueness") from exc
+    role = group[ProjectGroup].default_project_role if group[ProjectGroup] else None
+    row.default_role = role.value if role else ProjectRole.READ_ONLY
     row.resource, row.member_ids, row.updated_at = resource, after, timezone.now()
     row.save()
     _sync_access(row, token=request.scim_token, before=before, after=after)
@@ -108,7 +113,7 @@ def _row(request: HttpRequest, scim_id: str) -> ScimGroup:
 
 @transaction.atomic
 def create(request: HttpRequest) -> HttpResponse:
-    group = _validate(Group, read_json(request), Context.RESOURCE_CREATION_REQUEST)
+    group = _validate(GroupResource, read_json(request), Context.RESOURCE_CREATION_REQUEST)
     organization = request.scim_token.organization
     name = (group.display_name or "").strip()
     if not name:
@@ -131,28 +136,28 @@ def listing(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(**{wanted[0]: wanted[1]})
     start, count = paging(params)
     page = list(rows[start - 1 : start - 1 + count]) if count else []
-    parameters = response_parameters(Group, params)
-    resources = [shape(Group, group_body(request, row), parameters) for row in page]
+    parameters = response_parameters(GroupResource, params)
+    resources = [shape(GroupResource, group_body(request, row), parameters) for row in page]
     return list_response(request, resources, rows.count(), start)
 
 
 def get(request: HttpRequest, scim_id: str) -> HttpResponse:
-    parameters = response_parameters(Group, request.GET.dict())
-    return scim_response(shape(Group, group_body(request, _row(request, scim_id)), parameters))
+    parameters = response_parameters(GroupResource, request.GET.dict())
+    return scim_response(shape(GroupResource, group_body(request, _row(request, scim_id)), parameters))
 
 
 @transaction.atomic
 def replace(request: HttpRequest, scim_id: str) -> HttpResponse:
     row = _row(request, scim_id)
-    group = _validate(Group, read_json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+    group = _validate(GroupResource, read_json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
     return scim_response(group_body(request, _save(request, row, group)))
 
 
 @transaction.atomic
 def patch(request: HttpRequest, scim_id: str) -> HttpResponse:
     row = _row(request, scim_id)
-    operations = _validate(PatchOp[Group], read_json(request), Context.RESOURCE_PATCH_REQUEST)
-    group = _validate(Group, {**row.resource, "displayName": row.project.name}, Context.DEFAULT)
+    operations = _validate(PatchOp[GroupResource], read_json(request), Context.RESOURCE_PATCH_REQUEST)
+    group = _validate(GroupResource, {**row.resource, "displayName": row.project.name}, Context.DEFAULT)
     try:
         with POLICY:
             operations.patch(group)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from enum import StrEnum
 from functools import wraps
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -17,19 +18,40 @@ from scim2_models import (
     ChangePassword,
     Context,
     ETag,
+    Extension,
     Filter,
     Group,
+    Mutability,
     Patch,
+    Required,
     ResourceType,
     ResponseParameters,
+    SchemaExtension,
     ServiceProviderConfig,
     Sort,
     User,
 )
+from scim2_models.urn import URN
 
 from members.api.auth import token_for
 from members.api.problems import ProblemError
 from members.api_tokens import acting_as
+
+
+class ProjectRoleValue(StrEnum):
+    admin = "admin"
+    read_write = "read_write"
+    read_only = "read_only"
+
+
+class ProjectGroup(Extension):
+    """OrgConsole: the project role the members of the group get on its project (Project Read-Only when unset)."""
+
+    __schema__ = URN("urn:ietf:params:scim:schemas:extension:orgconsole:2.0:Group")
+    default_project_role: Annotated[ProjectRoleValue | None, Mutability.read_write, Required.false] = None
+
+
+GroupResource = Group[ProjectGroup]
 
 CONTENT_TYPE = "application/scim+json"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -192,8 +214,14 @@ def service_provider_config(request: HttpRequest) -> dict[str, Any]:
 def resource_types(request: HttpRequest) -> list[dict[str, Any]]:
     types = []
     for name, endpoint, model in (("User", "/Users", User), ("Group", "/Groups", Group)):
+        extensions = [SchemaExtension(schema_=ProjectGroup.__schema__, required=False)] if model is Group else None
         resource_type = ResourceType(
-            id=name, name=name, endpoint=endpoint, description=f"{name}s", schema_=model.__schema__
+            id=name,
+            name=name,
+            endpoint=endpoint,
+            description=f"{name}s",
+            schema_=model.__schema__,
+            schema_extensions=extensions,
         )
         body = resource_type.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, mode="json")
         body["meta"] = {"resourceType": "ResourceType", "location": f"{base_url(request)}/ResourceTypes/{name}"}
@@ -214,7 +242,7 @@ def _require_email(schema: dict[str, Any]) -> None:
 
 def schemas(request: HttpRequest) -> list[dict[str, Any]]:
     documents = []
-    for model in (User, Group):
+    for model in (User, Group, ProjectGroup):
         body = model.to_schema().model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, mode="json")
         if model is User:
             _require_email(body)

@@ -182,7 +182,8 @@ def test_refused_tokens_change_nothing(organization, owner, other_owner, who):
 def test_discovery(scim):
     assert scim.get("/scim/v2/ServiceProviderConfig").json()["patch"]["supported"] is True
     assert {r["id"] for r in scim.get("/scim/v2/ResourceTypes").json()["Resources"]} == {"User", "Group"}
-    assert {s["id"] for s in scim.get("/scim/v2/Schemas").json()["Resources"]} == {USER, GROUP}
+    extension = "urn:ietf:params:scim:schemas:extension:orgconsole:2.0:Group"
+    assert {s["id"] for s in scim.get("/scim/v2/Schemas").json()["Resources"]} == {USER, GROUP, extension}
 
 
 def test_member_only_membership_is_kept_when_an_owner_is_provisioned(scim, organization):
@@ -203,3 +204,21 @@ def test_a_pending_invitee_in_a_group_gets_the_project_when_they_join(scim, orga
     assert [(g.project, g.role) for g in invitation.project_grants.all()] == [(project, "read_only")]
     scim.send("put", f"/Groups/{group_id}", {"schemas": [GROUP], "displayName": "Data", "members": []})
     assert not invitation.project_grants.exists()
+
+
+def test_a_groups_default_project_role_is_set_per_group(scim, organization):
+    person = UserFactory(email="lead@example.com")
+    user_id = scim.send("post", "/Users", _user("lead@example.com")).json()["id"]
+    extension = "urn:ietf:params:scim:schemas:extension:orgconsole:2.0:Group"
+    body = {"schemas": [GROUP, extension], "displayName": "Ops", "members": [{"value": user_id}]}
+
+    response = scim.send("post", "/Groups", body | {extension: {"defaultProjectRole": "admin"}})
+
+    assert response.status_code == 201 and response.json()[extension] == {"defaultProjectRole": "admin"}
+    project = organization.projects.get(name="Ops")
+    assert ProjectMembership.objects.get(project=project, user=person).role == "admin"
+    group_id = response.json()["id"]
+    scim.send("put", f"/Groups/{group_id}", body | {extension: {"defaultProjectRole": "read_write"}})
+    assert ProjectMembership.objects.get(project=project, user=person).role == "read_write"
+    bad = scim.send("put", f"/Groups/{group_id}", body | {extension: {"defaultProjectRole": "boss"}})
+    assert bad.status_code == 400
