@@ -14,8 +14,8 @@ from django.utils import timezone
 from pydantic import ValidationError as PydanticError
 from scim2_models import Context, PatchOp, ScimPolicy, User
 
+from members import addresses
 from members.exceptions import DomainError
-from members.forms import normalize_email_address
 from members.models import ApiToken, Invitation, Membership
 from members.scim.protocol import (
     ScimError,
@@ -53,7 +53,7 @@ def address_of(user: User) -> str:
     primary = [e.value for e in user.emails or [] if e.primary and e.value]
     candidates = [user.user_name or "", *primary, *(e.value for e in user.emails or [] if e.value)]
     for candidate in candidates:
-        address = normalize_email_address(str(candidate))
+        address = addresses.normalize(str(candidate))
         try:
             validate_email(address)
         except ValidationError:
@@ -98,11 +98,11 @@ def apply(row: ScimUser, *, token: ApiToken, user: User) -> ScimUser:
     email, active = address_of(user), user.active is not False
     organization, actor = row.organization, token.created_by
     try:
-        if row.pk and row.active and (not active or email.lower() != row.email.lower()):
+        if row.pk and row.active and (not active or not addresses.same_address(email, row.email)):
             person, invitation = _person(row)
             deprovision_member(organization, actor=actor, user=person, invitation=invitation)
             row.user = row.invitation = None
-        if active and (not row.pk or not row.active or email.lower() != row.email.lower()):
+        if active and (not row.pk or not row.active or not addresses.same_address(email, row.email)):
             _link(row, provision_member(organization, actor=actor, email=email))
     except DomainError as exc:
         raise ScimError(409, exc.message) from exc

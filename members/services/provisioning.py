@@ -6,7 +6,7 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from members import outbox
+from members import addresses, outbox
 from members.emails import member_added_email
 from members.models import Invitation, Membership, MembershipEvent, Organization, User
 from members.roles import OrgRole
@@ -17,12 +17,24 @@ from members.services.memberships import remove_member
 
 def verified_account(email: str) -> User | None:
     """The active account holding ``email`` as a verified address, if any."""
-    address = (
-        EmailAddress.objects.filter(email__iexact=email, verified=True, user__is_active=True)
-        .select_related("user")
-        .first()
-    )
-    return address.user if address else None
+    rows = EmailAddress.objects.filter(verified=True, user__is_active=True).select_related("user")
+    for address in addresses.candidates(rows, "email", [email]):
+        if addresses.same_address(address.email, email):  # the one rule for "the same address"
+            return address.user
+    return None
+
+
+def _member_with(organization: Organization, email: str) -> Membership:
+    """The member the invite service found already holding ``email`` (their account's or another of theirs)."""
+    rows = EmailAddress.objects.filter(user__memberships__organization=organization).select_related("user")
+    users = [
+        row.user for row in addresses.candidates(rows, "email", [email]) if addresses.same_address(row.email, email)
+    ]
+    members = User.objects.filter(memberships__organization=organization)
+    users += [
+        user for user in addresses.candidates(members, "email", [email]) if addresses.same_address(user.email, email)
+    ]
+    return Membership.objects.get(organization=organization, user=users[0])
 
 
 @transaction.atomic
@@ -34,8 +46,7 @@ def provision_member(organization: Organization, *, actor: User, email: str) -> 
         result = invite_members(organization, actor=actor, emails=[email], role=OrgRole.MEMBER)
         if result.invited or result.already_invited:
             return (result.invited or result.already_invited)[0]
-        account = User.objects.filter(email__iexact=email).first() or verified_account(email)
-        return Membership.objects.get(organization=organization, user=account)
+        return _member_with(organization, email)
     lock_organization(organization)
     membership, created = Membership.objects.get_or_create(
         organization=organization, user=account, defaults={"role": OrgRole.MEMBER, "invited_by": actor}
