@@ -32,7 +32,7 @@ api = OrgConsoleAPI(
     version="1",
     description=(
         "Manage an organization's members, invitations and projects with an organization API token "
-        "(`Authorization: Bearer oc_…`, created on the organization's API tokens page). Errors are RFC 9457 "
+        "(Authorization: Bearer oc_…, created on the organization's API tokens page). Errors are RFC 9457 "
         "problem details."
     ),
     urls_namespace="api",
