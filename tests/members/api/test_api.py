@@ -221,3 +221,15 @@ def test_a_token_whose_creator_was_demoted_stops_working(api, organization, owne
     MembershipFactory(organization=organization, role=OrgRole.OWNER, user=UserFactory())
     Membership.objects.filter(user=owner).update(role=OrgRole.MEMBER)
     assert api.get("/api/v1/organization").status_code == 401
+
+
+def test_the_activity_page_names_the_token_behind_an_api_change(api, organization, owner_client):
+    colleague = MembershipFactory(organization=organization)
+    api.put(f"/api/v1/members/{colleague.pk}/role", {"role": "owner"}, content_type="application/json")
+    event = MembershipEvent.objects.get(action="role_changed")
+
+    listing = owner_client.get(f"/o/{organization.slug}/activity/").content.decode()
+    detail = owner_client.get(f"/o/{organization.slug}/activity/{event.pk}/").content.decode()
+
+    assert "via API token “valid”" in listing
+    assert "API token “valid”" in detail and event.api_token.prefix in detail
