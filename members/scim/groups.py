@@ -8,27 +8,26 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from scim2_models import Context, PatchOp
+from scim2_models import Context
 
 from members import services
 from members.exceptions import DomainError
 from members.models import ApiToken, Invitation, Membership, Project, ProjectMembership, User
 from members.roles import ProjectRole
+from members.scim import protocol
 from members.scim.protocol import (
     GroupResource,
     ProjectGroup,
     ScimError,
     base_url,
-    list_response,
-    paging,
-    parse_filter,
-    query_of,
+    patched,
     read_json,
     response_parameters,
     scim_response,
     shape,
+    validate,
 )
-from members.scim.users import POLICY, _validate, as_uuid
+from members.scim.users import as_uuid
 from members.scim_models import ScimGroup, ScimUser
 
 FILTERS = {"displayName": "project__name__iexact", "externalId": "resource__externalId"}
@@ -113,7 +112,7 @@ def _row(request: HttpRequest, scim_id: str) -> ScimGroup:
 
 @transaction.atomic
 def create(request: HttpRequest) -> HttpResponse:
-    group = _validate(GroupResource, read_json(request), Context.RESOURCE_CREATION_REQUEST)
+    group = validate(GroupResource, read_json(request), Context.RESOURCE_CREATION_REQUEST)
     organization = request.scim_token.organization
     name = (group.display_name or "").strip()
     if not name:
@@ -129,16 +128,8 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 def listing(request: HttpRequest) -> HttpResponse:
-    """GET with a query string, or POST ``/.search`` with the same parameters as JSON."""
-    params = query_of(request)
     rows = ScimGroup.objects.filter(organization=request.scim_token.organization).select_related("project")
-    if wanted := parse_filter(params.get("filter"), FILTERS):
-        rows = rows.filter(**{wanted[0]: wanted[1]})
-    start, count = paging(params)
-    page = list(rows[start - 1 : start - 1 + count]) if count else []
-    parameters = response_parameters(GroupResource, params)
-    resources = [shape(GroupResource, group_body(request, row), parameters) for row in page]
-    return list_response(request, resources, rows.count(), start)
+    return protocol.listing(request, rows, model=GroupResource, filters=FILTERS, body=group_body)
 
 
 def get(request: HttpRequest, scim_id: str) -> HttpResponse:
@@ -149,23 +140,15 @@ def get(request: HttpRequest, scim_id: str) -> HttpResponse:
 @transaction.atomic
 def replace(request: HttpRequest, scim_id: str) -> HttpResponse:
     row = _row(request, scim_id)
-    group = _validate(GroupResource, read_json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+    group = validate(GroupResource, read_json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
     return scim_response(group_body(request, _save(request, row, group)))
 
 
 @transaction.atomic
 def patch(request: HttpRequest, scim_id: str) -> HttpResponse:
     row = _row(request, scim_id)
-    operations = _validate(PatchOp[GroupResource], read_json(request), Context.RESOURCE_PATCH_REQUEST)
-    group = _validate(GroupResource, {**row.resource, "displayName": row.project.name}, Context.DEFAULT)
-    try:
-        with POLICY:
-            operations.patch(group)
-    except Exception as exc:  # scim2-models raises its SCIM exceptions for paths that do not apply
-        raise ScimError(
-            400, str(exc) or "The patch does not apply.", getattr(exc, "scim_type", "invalidValue")
-        ) from exc
-    return scim_response(group_body(request, _save(request, row, group)))
+    resource = patched(GroupResource, {**row.resource, "displayName": row.project.name}, request)
+    return scim_response(group_body(request, _save(request, row, resource)))
 
 
 @transaction.atomic

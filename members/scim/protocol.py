@@ -23,10 +23,12 @@ from scim2_models import (
     Group,
     Mutability,
     Patch,
+    PatchOp,
     Required,
     ResourceType,
     ResponseParameters,
     SchemaExtension,
+    ScimPolicy,
     ServiceProviderConfig,
     Sort,
     User,
@@ -52,6 +54,12 @@ class ProjectGroup(Extension):
 
 
 GroupResource = Group[ProjectGroup]
+
+# Microsoft Entra ID sends "remove" with a value to pick entries, and filters naming entries to add.
+POLICY = ScimPolicy(
+    remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+    unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
+)
 
 CONTENT_TYPE = "application/scim+json"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -249,3 +257,44 @@ def schemas(request: HttpRequest) -> list[dict[str, Any]]:
         body["meta"] = {"resourceType": "Schema", "location": f"{base_url(request)}/Schemas/{model.__schema__}"}
         documents.append(body)
     return documents
+
+
+def validate(model: Any, body: dict[str, Any], context: Context) -> Any:
+    """``body`` as a scim2-models resource or message; a 400 ``invalidValue`` with pydantic's reasons if not."""
+    try:
+        with POLICY:
+            return model.model_validate(body, scim_ctx=context)
+    except PydanticError as exc:
+        raise ScimError(400, "; ".join(e["msg"] for e in exc.errors()) or "Invalid payload.", "invalidValue") from exc
+
+
+def patched(model: Any, stored: dict[str, Any], request: HttpRequest) -> Any:
+    """The stored resource with the request's PATCH operations applied (RFC 7644 §3.5.2), not yet saved."""
+    operations = validate(PatchOp[model], read_json(request), Context.RESOURCE_PATCH_REQUEST)
+    resource = validate(model, stored, Context.DEFAULT)
+    try:
+        with POLICY:
+            operations.patch(resource)
+    except Exception as exc:  # scim2-models raises its SCIM exceptions for paths that do not apply
+        detail = str(exc) or "The patch does not apply."
+        raise ScimError(400, detail, getattr(exc, "scim_type", "invalidValue")) from exc
+    return resource
+
+
+def listing(
+    request: HttpRequest,
+    rows: Any,
+    *,
+    model: Any,
+    filters: dict[str, str],
+    body: Callable[[HttpRequest, Any], dict[str, Any]],
+) -> HttpResponse:
+    """A ListResponse: GET with a query string, or POST ``/.search`` with the same parameters as JSON."""
+    params = query_of(request)
+    if wanted := parse_filter(params.get("filter"), filters):
+        rows = rows.filter(**{wanted[0]: wanted[1]})
+    start, count = paging(params)
+    page = list(rows[start - 1 : start - 1 + count]) if count else []
+    parameters = response_parameters(model, params)
+    resources = [shape(model, body(request, row), parameters) for row in page]
+    return list_response(request, resources, rows.count(), start)

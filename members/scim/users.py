@@ -11,41 +11,26 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from pydantic import ValidationError as PydanticError
-from scim2_models import Context, PatchOp, ScimPolicy, User
+from scim2_models import Context, User
 
 from members import addresses
 from members.exceptions import DomainError
 from members.models import ApiToken, Invitation, Membership
+from members.scim import protocol
 from members.scim.protocol import (
     ScimError,
     base_url,
-    list_response,
-    paging,
-    parse_filter,
-    query_of,
+    patched,
     read_json,
     response_parameters,
     scim_response,
     shape,
+    validate,
 )
 from members.scim_models import ScimUser
 from members.services.provisioning import deprovision_member, provision_member
 
-# Microsoft Entra ID sends "remove" with a value to pick entries, and filters naming entries to add.
-POLICY = ScimPolicy(
-    remove_value_as_filter=ScimPolicy.RemoveValue.apply,
-    unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
-)
 FILTERS = {"userName": "user_name__iexact", "externalId": "resource__externalId", "emails.value": "email__iexact"}
-
-
-def _validate(model: Any, body: dict[str, Any], context: Context) -> Any:
-    try:
-        with POLICY:
-            return model.model_validate(body, scim_ctx=context)
-    except PydanticError as exc:
-        raise ScimError(400, "; ".join(e["msg"] for e in exc.errors()) or "Invalid payload.", "invalidValue") from exc
 
 
 def address_of(user: User) -> str:
@@ -132,7 +117,7 @@ def as_uuid(value: str) -> str | None:
 
 @transaction.atomic
 def create(request: HttpRequest) -> HttpResponse:
-    user = _validate(User, read_json(request), Context.RESOURCE_CREATION_REQUEST)
+    user = validate(User, read_json(request), Context.RESOURCE_CREATION_REQUEST)
     organization = request.scim_token.organization
     if ScimUser.objects.filter(organization=organization, user_name__iexact=user.user_name).exists():
         raise ScimError(409, "A user with this userName already exists.", "uniqueness")
@@ -142,16 +127,8 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 def listing(request: HttpRequest) -> HttpResponse:
-    """GET with a query string, or POST ``/.search`` with the same parameters as JSON."""
-    params = query_of(request)
     rows = ScimUser.objects.filter(organization=request.scim_token.organization)
-    if wanted := parse_filter(params.get("filter"), FILTERS):
-        rows = rows.filter(**{wanted[0]: wanted[1]})
-    start, count = paging(params)
-    page = list(rows[start - 1 : start - 1 + count]) if count else []
-    parameters = response_parameters(User, params)
-    resources = [shape(User, user_body(request, row), parameters) for row in page]
-    return list_response(request, resources, rows.count(), start)
+    return protocol.listing(request, rows, model=User, filters=FILTERS, body=user_body)
 
 
 def get(request: HttpRequest, scim_id: str) -> HttpResponse:
@@ -162,23 +139,15 @@ def get(request: HttpRequest, scim_id: str) -> HttpResponse:
 @transaction.atomic
 def replace(request: HttpRequest, scim_id: str) -> HttpResponse:
     row = _row(request, scim_id)
-    user = _validate(User, read_json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+    user = validate(User, read_json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
     return scim_response(user_body(request, apply(row, token=request.scim_token, user=user)))
 
 
 @transaction.atomic
 def patch(request: HttpRequest, scim_id: str) -> HttpResponse:
     row = _row(request, scim_id)
-    operations = _validate(PatchOp[User], read_json(request), Context.RESOURCE_PATCH_REQUEST)
-    user = _validate(User, row.resource, Context.DEFAULT)
-    try:
-        with POLICY:
-            operations.patch(user)
-    except Exception as exc:  # scim2-models raises its SCIM exceptions for paths that do not apply
-        raise ScimError(
-            400, str(exc) or "The patch does not apply.", getattr(exc, "scim_type", "invalidValue")
-        ) from exc
-    return scim_response(user_body(request, apply(row, token=request.scim_token, user=user)))
+    resource = patched(User, row.resource, request)
+    return scim_response(user_body(request, apply(row, token=request.scim_token, user=resource)))
 
 
 @transaction.atomic
