@@ -13,6 +13,7 @@ from members.api.schemas import InvitationOut, InvitationPage, InvitationsIn, In
 from members.forms import PROJECT_FIELD_PREFIX, InviteForm
 from members.models import Invitation
 from members.selectors import open_invitation_in_organization, open_invitations
+from members.tokens import invitation_token_generator
 
 router = Router(tags=["invitations"])
 
@@ -23,7 +24,7 @@ def invitation_out(invitation: Invitation) -> dict:
         "id": invitation.pk,
         "email": invitation.email,
         "role": invitation.role,
-        "status": "expired" if invitation.is_expired() else "pending",
+        "status": "expired" if invitation_token_generator.is_expired(invitation) else "pending",
         "delivery": invitation.delivery_status,
         "sent_at": invitation.sent_at,
         "expires_at": invitation.expires_at,
