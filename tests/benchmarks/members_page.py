@@ -1,128 +1,154 @@
-"""Benchmark (`make bench`): the Members page of a 10,000-person organization on PostgreSQL.
-
-Creates a throwaway PostgreSQL database, seeds one organization with 10,000 members (half with project access)
-and 500 pending invitations, then times the page as an owner uses it: first page, a search, a role filter, a
-status filter, sorting by date, and the last page. Prints the median and 95th percentile of each, with the number
-of SQL queries, and fails if a median exceeds BUDGET_MS. Drops the database at the end.
-
-Not collected by pytest (no test_ prefix): it measures time, which a test on a shared CI machine should not assert.
-Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_MEMBERS (default 10000).
-"""
+"""Target 1: the Members page is flat (1,000,000 members cost at most 1.5x what 1,000 cost; CI compares 100,000
+with 1,000) and, at 100,000 members, costs at most what Django admin's changelist of the same memberships costs
+for the equivalent view (50 rows a page). Every view an owner uses; query counts per size."""
 
 from __future__ import annotations
 
-import os
-import secrets
-import statistics
-import sys
-import time
-from pathlib import Path
+import re
+from collections.abc import Callable
+from html import unescape
 
-import psycopg
+from tests.benchmarks.harness import Sample, Verdict, interleave, ms, print_table
+from tests.benchmarks.seed import SeededOrganization
 
-ROOT = Path(__file__).resolve().parents[2]
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-MEMBERS = int(os.environ.get("BENCH_MEMBERS", "10000"))
-INVITATIONS = 500
-RUNS = 15
-BUDGET_MS = 500  # per page, median: comfortably interactive
+PAGE_SIZE = 50
 
 
-def main() -> int:
-    name = f"orgconsole_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        return run(f"{PG_URL}/{name}")
-    finally:
-        with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def run(database_url: str) -> int:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "orgconsole.settings.test"
-    import django
-
-    django.setup()
-    from datetime import timedelta
-
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
-    from django.utils import timezone
-
-    from members.models import Invitation, Membership, Organization, Project, ProjectMembership, User
-    from members.roles import OrgRole, ProjectRole
-
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    owner = User.objects.create_user(email="owner@bench.example", name="Olivia Owner")
-    organization = Organization.objects.create(name="Bench Corp", slug="bench")
-    Membership.objects.create(organization=organization, user=owner, role=OrgRole.OWNER)
-    projects = [Project.objects.create(organization=organization, name=n) for n in ("Production", "Staging")]
-    users = User.objects.bulk_create(
-        User(email=f"person{n:05}@bench.example", name=f"Person {n:05}") for n in range(MEMBERS)
-    )
-    Membership.objects.bulk_create(
-        Membership(organization=organization, user=u, role=OrgRole.OWNER if n % 50 == 0 else OrgRole.MEMBER)
-        for n, u in enumerate(users)
-    )
-    ProjectMembership.objects.bulk_create(
-        ProjectMembership(project=projects[n % 2], user=u, role=ProjectRole.READ_ONLY)
-        for n, u in enumerate(users)
-        if n % 2 == 0
-    )
-    now = timezone.now()
-    Invitation.objects.bulk_create(
-        Invitation(
-            organization=organization,
-            email=f"invitee{n:04}@bench.example",
-            invited_by=owner,
-            expires_at=now + timedelta(hours=48 if n % 5 else -1),
-        )
-        for n in range(INVITATIONS)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    print(f"seeded {MEMBERS} members and {INVITATIONS} invitations in {time.perf_counter() - started:.1f} s")
-
-    client = Client()
-    client.force_login(owner)
-    url = "/o/bench/members/"
-    last_page = (MEMBERS + 1 + INVITATIONS + 49) // 50
-    cases = {
+def owner_views(org: SeededOrganization) -> dict[str, str]:
+    """Query strings of every view an owner uses, for one organization."""
+    return {
         "first page": "",
-        "search 'person0421'": "?q=person0421",
+        "search a name fragment": "?q=member+00004",
+        "search an exact email": f"?q=m0000421.{org.tag}%40bench.example",
         "role: Organization Owner": "?role=owner",
         "status: Pending": "?status=pending",
+        "sort by name A to Z": "?sort=name",
+        "sort by name Z to A": "?sort=-name",
+        "sort by role": "?sort=role",
+        "sort by role, descending": "?sort=-role",
+        "sort by date, oldest first": "?sort=date",
         "sort by date, newest first": "?sort=-date",
-        f"last page ({last_page})": f"?page={last_page}",
+        "a middle page": "MIDDLE",
+        "the last page": "LAST",
     }
-    print(f"\n| Members page, {MEMBERS:,} members + {INVITATIONS} invitations | median | p95 | queries |")
-    print("|---|---|---|---|")
-    over_budget = []
-    for label, query in cases.items():
-        timings = []
-        for _ in range(RUNS):
-            with CaptureQueriesContext(connection) as queries:
-                t0 = time.perf_counter()
-                response = client.get(url + query)
-                timings.append((time.perf_counter() - t0) * 1000)
-            assert response.status_code == 200, (label, response.status_code)
-        median = statistics.median(timings)
-        p95 = statistics.quantiles(timings, n=20)[-1]
-        print(f"| {label} | {median:.0f} ms | {p95:.0f} ms | {len(queries)} |")
-        if median > BUDGET_MS:
-            over_budget.append(label)
-    if over_budget:
-        print(f"\nover the {BUDGET_MS} ms budget: {', '.join(over_budget)}", file=sys.stderr)
-        return 1
-    return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def admin_views(org: SeededOrganization) -> dict[str, str]:
+    """Django admin's changelist (50 a page) for the equivalent view of the same organization."""
+    base = f"/admin/members/membership/?organization__id__exact={org.organization_id}"
+    pages = -(-(org.members + 1) // PAGE_SIZE)
+    return {
+        "first page": base,
+        "search a name fragment": base + "&q=member+00004",
+        "search an exact email": base + f"&q=m0000421.{org.tag}%40bench.example",
+        "role: Organization Owner": base + "&role__exact=owner",
+        "status: Pending": f"/admin/members/invitation/?organization__id__exact={org.organization_id}"
+        "&status__exact=pending",
+        "sort by name A to Z": base + "&o=1",
+        "sort by name Z to A": base + "&o=-1",
+        "sort by role": base + "&o=3",
+        "sort by role, descending": base + "&o=-3",
+        "sort by date, oldest first": base + "&o=4",
+        "sort by date, newest first": base + "&o=-4",
+        "a middle page": base + f"&p={pages // 2}",
+        "the last page": base + f"&p={pages}",
+    }
+
+
+def _link(html: str, rel: str) -> str | None:
+    match = re.search(rf'<a [^>]*href="([^"]+)"[^>]*rel="{rel}"', html) or re.search(
+        rf'<a [^>]*rel="{rel}"[^>]*href="([^"]+)"', html
+    )
+    return unescape(match.group(1)) if match else None
+
+
+def resolve_page_links(client, org: SeededOrganization, views: dict[str, str]) -> dict[str, str]:
+    """The middle and last page as the page itself links to them (a cursor or a page number)."""
+    import importlib.util
+
+    url = f"/o/{org.slug}/members/"
+    html = client.get(url).content.decode()
+    pages = -(-org.rows // PAGE_SIZE)
+    last = _link(html, "last") or f"?page={pages}"
+    if importlib.util.find_spec("members.member_list"):  # keyset pages: the link Next leads to
+        from members.member_list import link_to_page
+        from members.models import Organization
+
+        middle = link_to_page(Organization.objects.get(pk=org.organization_id), pages // 2)
+    else:
+        middle = f"?page={pages // 2}"
+    resolved = dict(views)
+    resolved["a middle page"] = url + middle
+    resolved["the last page"] = url + last if last.startswith("?") else last
+    for name, query in views.items():
+        if query not in ("MIDDLE", "LAST"):
+            resolved[name] = url + query
+    return resolved
+
+
+def getter(client, url: str) -> Callable[[], int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def get() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return len(queries)
+
+    return get
+
+
+def run(*, sizes: list[SeededOrganization], admin_org: SeededOrganization, rounds: int) -> list[Verdict]:
+    from django.contrib.admin import site
+    from django.test import Client
+
+    from members.models import Invitation, Membership, User
+
+    for model in (Membership, Invitation):
+        site._registry[model].list_per_page = PAGE_SIZE  # the issue's comparison: 50 rows a page, like ours
+    admin = User.objects.create_superuser(email="admin@bench.example", password="bench")
+    admin_client = Client()
+    admin_client.force_login(admin)
+    clients, urls = {}, {}
+    for org in sizes:
+        clients[org.tag] = Client()
+        clients[org.tag].force_login(User.objects.get(pk=org.owner_id))
+        urls[org.tag] = resolve_page_links(clients[org.tag], org, owner_views(org))
+    admin_urls = admin_views(admin_org)
+    results: dict[str, dict[str, Sample]] = {}
+    for view in owner_views(sizes[0]):
+        sides = {org.tag: getter(clients[org.tag], urls[org.tag][view]) for org in sizes}
+        sides["admin"] = getter(admin_client, admin_urls[view])
+        results[view] = interleave(sides, rounds=rounds)
+    return _report(results, sizes=sizes, admin_org=admin_org)
+
+
+def _report(results: dict[str, dict[str, Sample]], *, sizes, admin_org) -> list[Verdict]:
+    small, large = sizes[0], sizes[-1]
+    verdicts = []
+    rows = []
+    for view, samples in results.items():
+        ratio = samples[large.tag].median / samples[small.tag].median
+        verdicts.append(Verdict(f"1. {view}: {large.members:,} vs {small.members:,}", ratio, 1.5))
+        medians = [ms(samples[org.tag].median) for org in sizes]
+        counts = "/".join(str(samples[org.tag].queries) for org in sizes)
+        rows.append([view, *medians, f"**{ratio:.2f}x**", counts])
+    sizes_header = [f"{org.members:,} members" for org in sizes]
+    print_table(
+        f"Target 1a: the Members page is flat ({large.members:,} vs {small.members:,} members, ≤ 1.5x)",
+        ["view", *sizes_header, "ratio", "queries"],
+        rows,
+    )
+    rows = []
+    for view, samples in results.items():
+        ratio = samples[admin_org.tag].median / samples["admin"].median
+        verdicts.append(Verdict(f"1. {view}: vs admin at {admin_org.members:,}", ratio, 1.0))
+        page, admin = samples[admin_org.tag], samples["admin"]
+        rows.append([view, ms(page.median), ms(admin.median), f"**{ratio:.2f}x**", f"{page.queries}/{admin.queries}"])
+    print_table(
+        f"Target 1b: the Members page vs Django admin's changelist, {admin_org.members:,} members (≤ 1.0x)",
+        ["view", "Members page", "admin changelist", "ratio", "queries (page/admin)"],
+        rows,
+    )
+    return verdicts
