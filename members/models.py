@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.fields import ChoicesCharField
 from members.roles import ORGANIZATION_PERMISSIONS, PROJECT_PERMISSIONS, OrgRole, ProjectRole
+from members.sortkeys import invitation_key, membership_keys
 
 # Re-exported: the code imports User from here, and migrations name members.models.UserManager.
 from members.users import User as User
@@ -65,6 +66,16 @@ class Project(models.Model):
         return self.name
 
 
+class KeyedQuerySet(models.QuerySet):
+    """bulk_create fills the stored sort keys, which bulk_create's skipped save() would have."""
+
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_keys()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Membership(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -73,16 +84,34 @@ class Membership(models.Model):
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The Members page's keys (members.sortkeys): the user's folded name or address, and name + address.
+    sort_name = models.TextField(default="", editable=False)
+    search_key = models.TextField(default="", editable=False)
+
+    objects = KeyedQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "user__email"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org_user"),
         ]
-        indexes = [models.Index(fields=["organization", "role"], name="membership_org_role_idx")]
+        # Each serves one Members page order as an index scan that stops after a page (keyset pagination).
+        indexes = [
+            models.Index(fields=["organization", "sort_name", "id"], name="membership_org_name_idx"),
+            models.Index(fields=["organization", "role", "sort_name", "id"], name="membership_org_role_idx"),
+            models.Index(fields=["organization", "created_at", "id"], name="membership_org_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization} ({self.get_role_display()})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if kwargs.get("update_fields") is None:
+            self.fill_keys()
+        super().save(*args, **kwargs)
+
+    def fill_keys(self) -> None:
+        self.sort_name, self.search_key = membership_keys(self.user)
 
 
 class ProjectMembership(models.Model):
@@ -135,6 +164,10 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     delivery_status = ChoicesCharField(max_length=20, choices=Delivery.choices, default=Delivery.QUEUED)
+    # The Members page's sort and search key (members.sortkeys): the folded address.
+    sort_name = models.TextField(default="", editable=False)
+
+    objects = KeyedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-sent_at"]
@@ -147,12 +180,22 @@ class Invitation(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["organization", "status", "-sent_at"], name="invitation_org_status_idx"),
+            models.Index(fields=["organization", "status", "sent_at", "id"], name="invitation_org_status_idx"),
+            models.Index(fields=["organization", "status", "sort_name", "id"], name="invitation_org_name_idx"),
+            models.Index(fields=["organization", "status", "role", "sort_name", "id"], name="invitation_org_role_idx"),
             models.Index(fields=["invited_by", "sent_at"], name="invitation_inviter_sent_idx"),
         ]
 
     def __str__(self) -> str:
         return f"Invitation for {self.email} to {self.organization}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if kwargs.get("update_fields") is None:
+            self.fill_keys()
+        super().save(*args, **kwargs)
+
+    def fill_keys(self) -> None:
+        self.sort_name = invitation_key(self.email)
 
 
 class InvitationProject(models.Model):

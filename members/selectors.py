@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.exceptions import RowConflictError, StaleRowError
+from members.member_list import INVITATION, MEMBERSHIP
 from members.models import Invitation, InvitationProject, Membership, Organization, Project, ProjectMembership, User
 from members.roles import OWNER_PROJECT_ROLE, OrgRole, ProjectRole, project_permissions
 
@@ -65,8 +66,62 @@ def project_in_organization(organization: Organization, project_id: int) -> Proj
     return project
 
 
-# --- The Members page -----------------------------------------------------------------------
+# --- The Members page (the rows' order and paging: members.member_list) -------------------------------------
 
+
+class RowKind(models.TextChoices):
+    MEMBERSHIP = "membership"
+    INVITATION = "invitation"
+
+
+class RowStatus(models.TextChoices):
+    """A membership is Verified; an open invitation is Pending until it expires, then Expired."""
+
+    VERIFIED = "verified", _("Verified")
+    PENDING = "pending", _("Pending")
+    EXPIRED = "expired", _("Expired")
+
+
+@dataclass
+class MemberRow:
+    """One line of the Members page: a membership (Verified) or an open invitation (Pending/Expired)."""
+
+    kind: str  # a RowKind
+    id: int
+    name: str
+    email: str
+    role: str
+    status: str  # a RowStatus
+    delivery: str
+    date: datetime
+    invited_by: User | None = None
+    projects: list[tuple[str, str]] = field(default_factory=list)  # (project name, project role label)
+    obj: Membership | Invitation | None = None
+
+    @property
+    def is_membership(self) -> bool:
+        return self.kind == RowKind.MEMBERSHIP
+
+    @property
+    def role_label(self) -> str:
+        return str(OrgRole(self.role).label)
+
+    @property
+    def status_label(self) -> str:
+        return str(RowStatus(self.status).label)
+
+    @property
+    def delivery_problem(self) -> str:
+        """For an open invitation whose email did not get through, what went wrong."""
+        if self.kind == RowKind.INVITATION and self.delivery in DELIVERY_PROBLEMS:
+            return str(Invitation.Delivery(self.delivery).label)
+        return ""
+
+
+DELIVERY_PROBLEMS = {Invitation.Delivery.FAILED, Invitation.Delivery.BOUNCED, Invitation.Delivery.REJECTED}
+
+
+# The whole filtered list as dict rows (CSV export, bulk selection of every page): members.member_list pages it.
 ROW_COLUMNS = ("row_kind", "row_id", "row_name", "row_email", "row_role", "row_status", "row_delivery", "row_date")
 MEMBERS_SORTS = {
     "name": ("row_sort_name",),
@@ -245,38 +300,58 @@ def _invitations_with_access(ids: list[int]) -> dict[int, Invitation]:
     return invitations
 
 
-def attach_row_details(organization: Organization, rows: list[dict]) -> list[MemberRow]:
-    """Turn one page of ``member_rows`` into ``MemberRow`` objects with their project access and
-    inviter: a fixed number of queries for the page, whatever the size of the organization."""
-    found: dict[str, dict[int, Membership] | dict[int, Invitation]] = {
-        RowKind.MEMBERSHIP: _memberships_with_access(
-            organization, [row["row_id"] for row in rows if row["row_kind"] == RowKind.MEMBERSHIP]
-        ),
-        RowKind.INVITATION: _invitations_with_access(
-            [row["row_id"] for row in rows if row["row_kind"] == RowKind.INVITATION]
-        ),
-    }
+def attach_row_details(organization: Organization, keys: list[tuple]) -> list[MemberRow]:
+    """Turn one page of row keys (``members.member_list``: ..., kind, id) into ``MemberRow`` objects with their
+    project access and inviter: a fixed number of queries for the page, whatever the size of the organization."""
+    # Dict rows from ``member_rows`` (export, bulk) or key tuples from ``member_list``.
+    keys = [
+        (MEMBERSHIP if key["row_kind"] == RowKind.MEMBERSHIP else INVITATION, key["row_id"])
+        if isinstance(key, dict)
+        else key
+        for key in keys
+    ]
+    memberships = _memberships_with_access(organization, [key[-1] for key in keys if key[-2] == MEMBERSHIP])
+    invitations = _invitations_with_access([key[-1] for key in keys if key[-2] == INVITATION])
+    now = timezone.now()
     result = []
-    for row in rows:
-        obj = found[row["row_kind"]].get(row["row_id"])
-        if obj is None:  # removed between the two queries
-            continue
-        result.append(
-            MemberRow(
-                kind=row["row_kind"],
-                id=row["row_id"],
-                name=row["row_name"],
-                email=row["row_email"],
-                role=row["row_role"],
-                status=row["row_status"],
-                delivery=row["row_delivery"],
-                date=row["row_date"],
-                invited_by=obj.invited_by,
-                projects=obj.project_access,
-                obj=obj,
-            )
-        )
+    for *_sort_keys, kind, row_id in keys:
+        if kind == MEMBERSHIP and row_id in memberships:  # a row removed between the two queries is skipped
+            result.append(_membership_row(memberships[row_id]))
+        elif kind == INVITATION and row_id in invitations:
+            result.append(_invitation_row(invitations[row_id], now))
     return result
+
+
+def _membership_row(membership: Membership) -> MemberRow:
+    return MemberRow(
+        kind=RowKind.MEMBERSHIP,
+        id=membership.pk,
+        name=membership.user.name,
+        email=membership.user.email,
+        role=membership.role,
+        status=RowStatus.VERIFIED,
+        delivery="",
+        date=membership.created_at,
+        invited_by=membership.invited_by,
+        projects=membership.project_access,  # type: ignore[attr-defined]
+        obj=membership,
+    )
+
+
+def _invitation_row(invitation: Invitation, now: datetime) -> MemberRow:
+    return MemberRow(
+        kind=RowKind.INVITATION,
+        id=invitation.pk,
+        name="",
+        email=invitation.email,
+        role=invitation.role,
+        status=RowStatus.EXPIRED if invitation.expires_at < now else RowStatus.PENDING,
+        delivery=invitation.delivery_status,
+        date=invitation.sent_at,
+        invited_by=invitation.invited_by,
+        projects=invitation.project_access,  # type: ignore[attr-defined]
+        obj=invitation,
+    )
 
 
 def membership_in_organization(organization: Organization, membership_id: int) -> Membership:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin, _user_has_perm
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from members.sortkeys import membership_keys
 
 
 class UserManager(BaseUserManager["User"]):
@@ -52,6 +56,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @classmethod
+    def from_db(cls, *args: Any, **kwargs: Any) -> User:
+        user = super().from_db(*args, **kwargs)
+        user._loaded_keys = (user.__dict__.get("name"), user.__dict__.get("email"))
+        return user
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        if getattr(self, "_loaded_keys", None) not in (None, (self.name, self.email)):
+            # A new name or address re-sorts this person on every Members page they are on (members.sortkeys).
+            sort_name, search_key = membership_keys(self)
+            self.memberships.update(sort_name=sort_name, search_key=search_key)
+        self._loaded_keys = (self.name, self.email)
 
     @property
     def display_name(self) -> str:

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,12 +26,11 @@ from members.bulk import BulkActionForm
 from members.exceptions import DomainError
 from members.forms import EditRoleForm, InviteForm, MembersFilterForm
 from members.http import client_ip, require_recent_authentication
+from members.member_list import Query, members_page, position_from
 from members.models import Invitation, Membership, Organization
 from members.roles import OrgRole
 from members.selectors import (
-    PAGE_SIZE,
     attach_row_details,
-    member_rows,
     membership_in_organization,
     open_invitation_in_organization,
 )
@@ -41,17 +39,18 @@ from members.selectors import (
 @organization_view(roles.VIEW_MEMBERS)
 @require_http_methods(["GET"])
 def members(request: HttpRequest, organization: Organization) -> HttpResponse:
-    """Members and open invitations in one table: searched, filtered, sorted and paginated in SQL."""
+    """Members and open invitations in one table: searched, filtered, sorted and paged in SQL (keyset pages)."""
     # Its own id prefix: the Invite User and Edit Role dialogs on this page have a "role" field too.
     filter_form = MembersFilterForm(request.GET or None, auto_id="filter_%s")
     filters = filter_form.filters()
-    paginator = Paginator(member_rows(organization, **filters), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    query = Query(**filters)
+    page = members_page(organization, query, position_from(request.GET.dict(), query))
+    page.link({name: request.GET[name] for name in ("q", "role", "status", "sort") if request.GET.get(name)})
     context = {
         "filter_form": filter_form,
         "filters": filters,
         "page": page,
-        "rows": attach_row_details(organization, list(page.object_list)),
+        "rows": attach_row_details(organization, page.keys),
         "can_manage": request.user.has_perm(f"members.{roles.MANAGE_MEMBERS}", organization),
         "bulk_actions": BulkActionForm.ACTIONS,
         "role_choices": OrgRole.choices,

@@ -9,10 +9,11 @@ from unittest import mock
 import pytest
 from django.http import Http404
 
+from members.member_list import Position, Query, members_page
 from members.selectors import (
+    attach_row_details,
     invitation_grants,
     is_member,
-    member_rows,
     membership_in_organization,
     open_invitation_in_organization,
     organization_for_member,
@@ -23,12 +24,15 @@ from tests.factories import InvitationFactory, InvitationProjectFactory, Members
 
 @pytest.mark.parametrize(("offset", "status"), [(timedelta(0), "pending"), (timedelta(seconds=1), "expired")])
 def test_an_invitation_is_expired_only_after_its_expiry(organization, offset, status):
+    def rows(**query):
+        return attach_row_details(organization, members_page(organization, Query(**query), Position()).keys)
+
     invitation = InvitationFactory(organization=organization)
-    with mock.patch("members.selectors.timezone.now", return_value=invitation.expires_at + offset):
-        [row] = member_rows(organization, q=invitation.email)
-        filtered = {name: list(member_rows(organization, status=name)) for name in ("pending", "expired")}
-    assert row["row_status"] == status
-    assert [r["row_email"] for r in filtered[status]] == [invitation.email]
+    with mock.patch("members.member_list.timezone.now", return_value=invitation.expires_at + offset):
+        [row] = rows(q=invitation.email)
+        filtered = {name: rows(status=name) for name in ("pending", "expired")}
+    assert row.status == status
+    assert [r.email for r in filtered[status]] == [invitation.email]
     assert filtered["expired" if status == "pending" else "pending"] == []
 
 

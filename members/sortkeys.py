@@ -1,0 +1,35 @@
+"""The normalised keys the Members page sorts and searches by, stored on each membership and invitation.
+
+One Python fold on every database: accents removed (NFKD, combining marks dropped) and case folded, so "García"
+sorts with "garcia" and a search for "garcia" (or "GARCÍA") finds it. The stored key is what the indexes serve;
+the model layer keeps it current (``Membership``/``Invitation`` on save and bulk_create, ``User`` on a name or
+email change), and the search folds the query the same way.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from members.models import User
+
+# Between the name and the address in a membership's search key, so a query never matches across the two.
+SEARCH_SEPARATOR = "\x1f"
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free form of ``text`` for sorting and searching."""
+    decomposed = unicodedata.normalize("NFKD", text.strip())
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def membership_keys(user: User) -> tuple[str, str]:
+    """(sort key, search key) of a membership: sorted by name (the address when there is none), searched by both."""
+    name, email = fold(user.name), fold(user.email)
+    return name or email, f"{name}{SEARCH_SEPARATOR}{email}"
+
+
+def invitation_key(email: str) -> str:
+    """Sort and search key of an invitation: its address."""
+    return fold(email)
