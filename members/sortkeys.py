@@ -9,10 +9,13 @@ email change), and the search folds the query the same way.
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from members.models import User
+
+class Person(Protocol):
+    name: str
+    email: str
+
 
 # Between the name and the address in a membership's search key, so a query never matches across the two.
 SEARCH_SEPARATOR = "\x1f"
@@ -24,7 +27,7 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
-def membership_keys(user: User) -> tuple[str, str]:
+def membership_keys(user: Person) -> tuple[str, str]:
     """(sort key, search key) of a membership: sorted by name (the address when there is none), searched by both."""
     name, email = fold(user.name), fold(user.email)
     return name or email, f"{name}{SEARCH_SEPARATOR}{email}"
