@@ -45,61 +45,62 @@ def drop_trigram_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0002_cache_table'),
+        ("members", "0003_outboundemail_invitation_nonce"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='invitation',
-            name='invitation_org_status_idx',
+            model_name="invitation",
+            name="invitation_org_status_idx",
         ),
         migrations.RemoveIndex(
-            model_name='membership',
-            name='membership_org_role_idx',
+            model_name="membership",
+            name="membership_org_role_idx",
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='sort_name',
-            field=models.TextField(default='', editable=False),
+            model_name="invitation",
+            name="sort_name",
+            field=models.TextField(default="", editable=False),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='search_key',
-            field=models.TextField(default='', editable=False),
+            model_name="membership",
+            name="search_key",
+            field=models.TextField(default="", editable=False),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='sort_name',
-            field=models.TextField(default='', editable=False),
+            model_name="membership",
+            name="sort_name",
+            field=models.TextField(default="", editable=False),
         ),
         migrations.RunPython(fill_keys, migrations.RunPython.noop),
         TrigramExtension(),
         BtreeGinExtension(),
         migrations.RunPython(trigram_indexes, drop_trigram_indexes),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['organization', 'status', 'sent_at', 'id'], name='invitation_org_status_idx'),
+            model_name="invitation",
+            index=models.Index(fields=["organization", "status", "sent_at", "id"], name="invitation_org_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['organization', 'status', 'sort_name', 'id'], name='invitation_org_name_idx'),
+            model_name="invitation",
+            index=models.Index(fields=["organization", "status", "sort_name", "id"], name="invitation_org_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['organization', 'status', 'role', 'sort_name', 'id'], name='invitation_org_role_idx'),
+            model_name="invitation",
+            index=models.Index(
+                fields=["organization", "status", "role", "sort_name", "id"], name="invitation_org_role_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['organization', 'sort_name', 'id'], name='membership_org_name_idx'),
+            model_name="membership",
+            index=models.Index(fields=["organization", "sort_name", "id"], name="membership_org_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['organization', 'role', 'sort_name', 'id'], name='membership_org_role_idx'),
+            model_name="membership",
+            index=models.Index(fields=["organization", "role", "sort_name", "id"], name="membership_org_role_idx"),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['organization', 'created_at', 'id'], name='membership_org_date_idx'),
+            model_name="membership",
+            index=models.Index(fields=["organization", "created_at", "id"], name="membership_org_date_idx"),
         ),
     ]
