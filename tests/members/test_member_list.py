@@ -17,7 +17,6 @@ from members.member_list import Query, about, decode_cursor, encode_cursor
 from members.models import Invitation, Membership, User
 from members.selectors import attach_row_details
 from members.sortkeys import fold, membership_keys
-from tests.conftest import requires_postgres
 from tests.factories import InvitationFactory, MembershipFactory
 
 
@@ -173,7 +172,7 @@ def test_small_counts_are_exact(owner_client, organization):
     assert "Showing 1\u201350 of 67 people." in response.content.decode() and not response.context["page"].estimated
 
 
-@requires_postgres
+@pytest.mark.postgres
 def test_past_the_exact_limit_postgresql_shows_an_estimate(owner_client, organization, monkeypatch):
     bulk_members(organization, 300)
     with connection.cursor() as cursor:

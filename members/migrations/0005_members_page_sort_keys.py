@@ -46,7 +46,7 @@ def drop_trigram_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0003_outboundemail_invitation_nonce"),
+        ("members", "0004_account_emails"),
     ]
 
     operations = [
