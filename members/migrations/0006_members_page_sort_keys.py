@@ -46,7 +46,7 @@ def drop_trigram_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0004_account_emails"),
+        ("members", "0005_account_admin_audit"),
     ]
 
     operations = [
