@@ -46,7 +46,7 @@ def drop_trigram_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0005_account_admin_audit"),
+        ("members", "0006_api_tokens"),
     ]
 
     operations = [
