@@ -46,7 +46,7 @@ def drop_trigram_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0006_api_tokens"),
+        ("members", "0007_activity_log"),
     ]
 
     operations = [
