@@ -66,15 +66,18 @@ def project_grants(invitation: Invitation) -> list[dict[str, str]]:
     ]
 
 
-def invitation_email(invitation: Invitation, *, inviter: User | None) -> Notification:
-    """The invitation with its accept link; ``inviter`` is whoever sent (or resent) it."""
+def invitation_email(
+    invitation: Invitation, *, inviter: User | None, grants: list[dict[str, str]] | None = None
+) -> Notification:
+    """The invitation with its accept link; ``inviter`` is whoever sent (or resent) it. ``grants`` (as
+    ``project_grants`` returns them) saves a query per invitation when many share the same project access."""
     context = {
         "organization_name": invitation.organization.name,
         "inviter_name": inviter.display_name if inviter else "",
         "inviter_email": inviter.email if inviter else "",
         "role": invitation.role,
         "role_label": role_label(invitation.role),
-        "projects": project_grants(invitation),
+        "projects": project_grants(invitation) if grants is None else grants,
         "expires_at": invitation.expires_at.isoformat(),
         "expires_at_display": _format_utc(invitation.expires_at),
         "invitation_id": invitation.pk,

@@ -1,5 +1,5 @@
 """Task paths stored in queued django-tasks-db rows (``members.tasks.deliver_email``) stay importable."""
 
-from members.outbox import deliver_email
+from members.outbox import deliver_email, deliver_emails
 
-__all__ = ["deliver_email"]
+__all__ = ["deliver_email", "deliver_emails"]

@@ -70,6 +70,48 @@ def record_event(
     return event
 
 
+def record_events(
+    organization: Organization,
+    *,
+    actor: User,
+    action: str,
+    target_emails: list[str],
+    new_role: str,
+    ip: str | None,
+    project_access: dict[str, dict[str, str]] | None = None,
+) -> list[MembershipEvent]:
+    """``record_event`` for many people in one change (a bulk invite): one INSERT, one log line per row."""
+    token = acting_token()
+    events = MembershipEvent.objects.bulk_create(
+        MembershipEvent(
+            organization=organization,
+            organization_name=organization.name,
+            actor=actor,
+            actor_email=actor.email,
+            action=action,
+            target_email=target_email,
+            new_role=new_role,
+            ip_address=ip,
+            api_token=token,
+            api_token_name=token.name if token else "",
+            project_access=project_access or {},
+        )
+        for target_email in target_emails
+    )
+    for event in events:
+        log_on_commit(
+            f"membership.{action}",
+            action=action,
+            event_id=event.pk,
+            org=organization.slug,
+            actor_id=actor.pk,
+            old_role="",
+            new_role=new_role,
+            api_token_id=getattr(token, "pk", None),
+        )
+    return events
+
+
 def record_invitation_event(
     invitation: Invitation,
     *,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -18,7 +18,13 @@ from members.emails import invitation_email, invitation_revoked_email
 from members.exceptions import InvitationLimitError, InvitationNotPendingError
 from members.models import Invitation, InvitationProject, MembershipEvent, Organization, Project, User, new_nonce
 from members.roles import OrgRole, ProjectRole
-from members.services._common import close_invitation, lock_invitation, lock_organization, record_invitation_event
+from members.services._common import (
+    close_invitation,
+    lock_invitation,
+    lock_organization,
+    record_events,
+    record_invitation_event,
+)
 
 
 @dataclass
@@ -119,40 +125,51 @@ def _classify(organization: Organization, emails: list[str]) -> tuple[InviteResu
     return result, to_invite
 
 
-def _create_invitation(
+def _create_invitations(
     organization: Organization,
     *,
     actor: User,
-    email: str,
+    emails: list[str],
     role: str,
     project_roles: dict[Project, str],
-    now: datetime,
     ip: str | None,
-) -> Invitation:
-    invitation = Invitation.objects.create(
-        organization=organization,
-        email=email,
-        role=role,
-        invited_by=actor,
-        sent_at=now,
-        created_at=now,
-        expires_at=now + timedelta(hours=settings.INVITATION_EXPIRY_HOURS),
+) -> list[Invitation]:
+    """The invitations, their project grants, audit rows and emails: one INSERT each, however many addresses."""
+    now = timezone.now()
+    invitations = Invitation.objects.bulk_create(
+        Invitation(
+            organization=organization,
+            email=email,
+            role=role,
+            invited_by=actor,
+            sent_at=now,
+            created_at=now,
+            expires_at=now + timedelta(hours=settings.INVITATION_EXPIRY_HOURS),
+        )
+        for email in emails
     )
     InvitationProject.objects.bulk_create(
         InvitationProject(invitation=invitation, project=project, role=project_role)
+        for invitation in invitations
         for project, project_role in project_roles.items()
     )
     access = {project.name: project_role for project, project_role in project_roles.items()}
-    record_invitation_event(
-        invitation,
+    record_events(
+        organization,
         actor=actor,
         action=MembershipEvent.Action.INVITED,
+        target_emails=emails,
         new_role=role,
         ip=ip,
         project_access={"after": access} if access else None,
     )
-    outbox.queue(invitation_email(invitation, inviter=actor))
-    return invitation
+    # Every invitation grants the same projects: what the emails list is built once, not read back per invitation.
+    grants = [
+        {"project": project.name, "role": str(ProjectRole(project_role).label)}
+        for project, project_role in sorted(project_roles.items(), key=lambda item: item[0].name)
+    ]
+    outbox.queue_many([invitation_email(invitation, inviter=actor, grants=grants) for invitation in invitations])
+    return invitations
 
 
 @transaction.atomic
@@ -178,12 +195,9 @@ def invite_members(
     if not to_invite:
         return result
     _ensure_within_daily_limits(organization, actor=actor, new_sends=len(to_invite))
-    now = timezone.now()
-    for address in to_invite:
-        invitation = _create_invitation(
-            organization, actor=actor, email=address, role=role, project_roles=project_roles, now=now, ip=ip
-        )
-        result.invited.append(invitation)
+    result.invited = _create_invitations(
+        organization, actor=actor, emails=to_invite, role=role, project_roles=project_roles, ip=ip
+    )
     return result
 
 

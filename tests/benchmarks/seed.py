@@ -2,9 +2,10 @@
 well under a minute, where one ORM save per row would take an hour.
 
 Each organization of N members has its own users (``m0000042.<tag>@bench.example``, named ``Member 0000042``),
-one owner in 50, half of them with project access, and N/50 open invitations, one in five of them expired. The
-names and addresses are ASCII, so the stored normalised sort and search keys (see ``members.sortkeys``) are simply
-their lower-case forms; ``check_keys`` compares a sample with the application's own function.
+one owner in 10, half of them with project access, and N/50 open invitations (at least 100, so every view fills
+a page), one in five of them expired. The names and addresses are ASCII, so the stored normalised sort and
+search keys (see ``members.sortkeys``) are simply their lower-case forms; ``check_keys`` compares a sample with
+the application's own function.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def seed_organization(*, tag: str, members: int, invitations: int | None = None)
     Membership.objects.create(organization=organization, user=owner, role=OrgRole.OWNER)
     for name in ("Production", "Staging"):
         Project.objects.create(organization=organization, name=name)
-    invitations = members // 50 if invitations is None else invitations
+    invitations = max(members // 50, 100) if invitations is None else invitations
     params = {"org": organization.pk, "owner": owner.pk, "tag": tag, "n": members, "inv": invitations}
     with connection.cursor() as cursor:
         _insert_users(cursor, params)
@@ -72,7 +73,7 @@ def _insert_memberships(cursor, params: dict) -> None:
     cursor.execute(
         f"""
         INSERT INTO members_membership (organization_id, user_id, role, created_at, invited_by_id{columns})
-        SELECT %(org)s, u.id, CASE WHEN u.id %% 50 = 0 THEN 'owner' ELSE 'member' END,
+        SELECT %(org)s, u.id, CASE WHEN u.id %% 10 = 0 THEN 'owner' ELSE 'member' END,
                now() - (u.id %% 100000) * interval '1 minute', %(owner)s{values}
         FROM members_user u
         WHERE u.email LIKE '%%.' || %(tag)s || '@bench.example' AND u.email LIKE 'm%%'

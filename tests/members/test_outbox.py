@@ -249,10 +249,11 @@ def test_a_superseded_email_does_not_record_a_delivery_status(organization, owne
     assert invitation.delivery_status == Invitation.Delivery.QUEUED
 
 
-def test_a_task_queued_under_the_old_task_path_is_still_delivered(organization, owner):
+def test_a_task_queued_under_the_old_task_path_is_still_delivered(organization, owner, member):
     """Rows queued before the outbox moved name ``members.tasks.deliver_email``; the worker still runs them."""
     assert import_string("members.tasks.deliver_email") is deliver_email
-    invite(organization, owner)
+    # One email, one deliver_email task (a bulk invite queues one deliver_emails task instead).
+    services.change_member_role(Membership.objects.get(user=member), actor=owner, role="owner")
     DBTaskResult.objects.update(task_path="members.tasks.deliver_email")
     run_worker()
     assert len(mail.outbox) == 1 and OutboundEmail.objects.get().status == OutboundEmail.Status.SENT
@@ -281,3 +282,26 @@ def test_the_migration_moves_an_invitation_emails_nonce_out_of_its_template_cont
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_bulk_invite_is_one_task_that_sends_each_email_once(organization, owner):
+    emails = [f"batch{n}@example.com" for n in range(5)]
+    services.invite_members(organization, actor=owner, emails=emails, role="member")
+    assert DBTaskResult.objects.count() == 1
+    run_worker()
+    run_worker()
+    assert sorted(message.to[0] for message in mail.outbox) == emails
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {OutboundEmail.Status.SENT}
+    assert set(Invitation.objects.values_list("delivery_status", flat=True)) == {Invitation.Delivery.SENT}
+
+
+def test_an_email_a_batch_did_not_reach_is_swept_and_sent_once(organization, owner):
+    """A worker killed mid-batch: the emails it had not sent are still queued, and the sweep sends them."""
+    services.invite_members(organization, actor=owner, emails=["a@example.com", "b@example.com"], role="member")
+    first = OutboundEmail.objects.order_by("pk").first()
+    deliver_email.call(first.pk)  # the batch got this far, then the process died (its task row stays RUNNING)
+    DBTaskResult.objects.update(status="RUNNING")
+    OutboundEmail.objects.update(next_attempt_at=timezone.now() - timedelta(hours=1))
+    call_command("requeue_emails")
+    run_worker()
+    assert sorted(message.to[0] for message in mail.outbox) == ["a@example.com", "b@example.com"]

@@ -279,3 +279,28 @@ def test_concurrent_invites_of_the_same_address_create_one_invitation():
 
     assert sorted(len(r.invited) for r in results) == [0, 1], results
     assert Invitation.objects.filter(organization=organization).count() == 1
+
+
+def test_invite_queries_do_not_grow_with_the_number_of_addresses(organization, owner, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.INVITATIONS_PER_ORGANIZATION_PER_DAY = settings.INVITATIONS_PER_INVITER_PER_DAY = 100
+    project = ProjectFactory(organization=organization)
+    counts = []
+    for batch, size in enumerate((1, 2, 50)):
+        emails = [f"bulk{batch}-{n}@example.com" for n in range(size)]
+        with CaptureQueriesContext(connection) as queries:
+            result = services.invite_members(
+                organization, actor=owner, emails=emails, role="member", project_roles={project: "read_only"}
+            )
+        assert len(result.invited) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == counts[2], counts
+    invited = Invitation.objects.filter(email__startswith="bulk2-")
+    assert invited.count() == 50 and all(i.project_grants.get().project == project for i in invited)
+    assert MembershipEvent.objects.filter(action="invited", target_email__startswith="bulk2-").count() == 50
+    emails = OutboundEmail.objects.filter(to_email__startswith="bulk2-")
+    assert emails.count() == 50
+    assert {e.context["projects"][0]["project"] for e in emails} == {project.name}
+    assert {e.invitation_nonce for e in emails} == {i.nonce for i in invited}
