@@ -305,3 +305,15 @@ def test_an_email_a_batch_did_not_reach_is_swept_and_sent_once(organization, own
     call_command("requeue_emails")
     run_worker()
     assert sorted(message.to[0] for message in mail.outbox) == ["a@example.com", "b@example.com"]
+
+
+@pytest.mark.postgres
+def test_a_batch_leaves_the_session_committing_synchronously_again(organization, owner):
+    """The batch turns synchronous_commit off for its deliveries only: the worker's own bookkeeping after it
+    (and anything else on that connection) waits for the disk as usual."""
+    services.invite_members(organization, actor=owner, emails=["x@example.com", "y@example.com"], role="member")
+    run_worker()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert len(mail.outbox) == 2
