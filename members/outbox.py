@@ -117,10 +117,34 @@ def deliver_email(outbound_id: int) -> str:
         outbound.sent_at = timezone.now()
         outbound.last_error = ""
         outbound.provider_message_id = provider_message_id(message)
-        outbound.save(update_fields=["status", "sent_at", "attempts", "last_error", "provider_message_id"])
-        record_delivery(outbound, delivery=Invitation.Delivery.SENT)
+        _mark_sent(outbound)
         logger.info("email sent", extra={"outbound_email_id": outbound.pk, "kind": outbound.kind})
         return "sent"
+
+
+SENT_FIELDS = ["status", "sent_at", "attempts", "last_error", "provider_message_id"]
+
+
+def _mark_sent(outbound: OutboundEmail) -> None:
+    """Save the sent email and, for a current invitation email, its invitation's delivery status (what
+    ``record_delivery`` does). On PostgreSQL one statement writes both: one round trip less per email."""
+    if connection.vendor != "postgresql" or outbound.kind != OutboundEmail.Kind.INVITATION or outbound.is_superseded():
+        outbound.save(update_fields=SENT_FIELDS)
+        record_delivery(outbound, delivery=Invitation.Delivery.SENT)
+        return
+    assignments = ", ".join(f"{name} = %s" for name in SENT_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH sent AS (UPDATE {OutboundEmail._meta.db_table} SET {assignments} WHERE id = %s) "  # noqa: S608 - names only
+            f"UPDATE {Invitation._meta.db_table} SET delivery_status = %s WHERE id = %s AND nonce = %s",
+            [
+                *(getattr(outbound, name) for name in SENT_FIELDS),
+                outbound.pk,
+                Invitation.Delivery.SENT,
+                outbound.invitation_id,
+                outbound.invitation_nonce,
+            ],
+        )
 
 
 @task()
