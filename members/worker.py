@@ -23,7 +23,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from members.models import OutboundEmail
-from members.outbox import deliver_email, schedule_delivery
+from members.outbox import deliver_email, deliver_emails, schedule_delivery
 
 logger = logging.getLogger("members.worker")
 
@@ -32,6 +32,7 @@ CONNECTION_ERRORS = (OperationalError, InterfaceError)
 RECONNECT_FIRST_DELAY = 1.0
 RECONNECT_MAX_DELAY = 30.0
 SETTLE_BATCH = 100
+DELIVERY_TASKS = [deliver_email.module_path, deliver_emails.module_path]
 
 
 class WorkerLostError(Exception):
@@ -81,7 +82,7 @@ def settle_lost_tasks(*, grace: timedelta) -> int:
     """Settle delivery tasks left ``RUNNING`` by a dead worker and schedule their emails again."""
     cutoff = timezone.now() - grace
     stuck = list(
-        DBTaskResult.objects.filter(status="RUNNING", task_path=deliver_email.module_path, started_at__lt=cutoff)
+        DBTaskResult.objects.filter(status="RUNNING", task_path__in=DELIVERY_TASKS, started_at__lt=cutoff)
         .order_by("started_at")
         .values_list("pk", flat=True)[:SETTLE_BATCH]
     )
@@ -93,14 +94,17 @@ def _settle(task_pk: object) -> bool:
     task_row = DBTaskResult.objects.select_for_update(skip_locked=True).filter(pk=task_pk, status="RUNNING").first()
     if task_row is None:
         return False
-    outbound_id = (task_row.args_kwargs.get("args") or [None])[0]
-    outbound = OutboundEmail.objects.select_for_update(skip_locked=True).filter(pk=outbound_id).first()
-    if outbound is None and OutboundEmail.objects.filter(pk=outbound_id).exists():
-        return False  # a live worker holds the email: it is being sent right now
+    argument = (task_row.args_kwargs.get("args") or [None])[0]
+    outbound_ids = argument if isinstance(argument, list) else [argument]  # deliver_emails takes a batch
+    emails = OutboundEmail.objects.filter(pk__in=outbound_ids)
+    unlocked = list(emails.select_for_update(skip_locked=True))
+    if len(unlocked) < emails.count():
+        return False  # a live worker holds one of the emails: it is being sent right now
     task_row.set_failed(WorkerLostError("the worker stopped before finishing this task"))
-    if outbound is not None and outbound.status == OutboundEmail.Status.QUEUED:
-        outbound.next_attempt_at = timezone.now()
-        outbound.save(update_fields=["next_attempt_at"])
-        schedule_delivery(outbound)
-    logger.warning("settled a task its worker left running", extra={"outbound_email_id": outbound_id})
+    for outbound in unlocked:
+        if outbound.status == OutboundEmail.Status.QUEUED:
+            outbound.next_attempt_at = timezone.now()
+            outbound.save(update_fields=["next_attempt_at"])
+            schedule_delivery(outbound)
+    logger.warning("settled a task its worker left running", extra={"outbound_email_ids": outbound_ids})
     return True

@@ -87,3 +87,19 @@ def test_the_worker_loop_reconnects_after_connection_errors_instead_of_exiting(m
     worker.run()
     assert calls == ["run", "run", "run"]
     assert sleeps == [1, 2]
+
+
+def test_the_sweep_settles_a_batch_left_running_and_sends_only_what_it_had_not_sent(organization, owner):
+    """A bulk invite's batch task, its worker killed after the first email: the rest go out, the first not again."""
+    from members import services
+
+    services.invite_members(organization, actor=owner, emails=["a@example.com", "b@example.com"], role="member")
+    first = OutboundEmail.objects.order_by("pk").first()
+    outbox.deliver_email.call(first.pk)
+    mail.outbox.clear()
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now() - timedelta(minutes=1))
+
+    assert settle_lost_tasks(grace=timedelta(seconds=10)) == 1
+    run_worker()
+    assert [m.to for m in mail.outbox] == [["b@example.com"]]
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {OutboundEmail.Status.SENT}
