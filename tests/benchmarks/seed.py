@@ -1,11 +1,11 @@
 """Seed benchmark organizations with set-based SQL (INSERT ... SELECT generate_series): 1,000,000 members in
-well under a minute, where one ORM save per row would take an hour.
+about a minute, where one ORM save per row would take an hour.
 
 Each organization of N members has its own users (``m0000042.<tag>@bench.example``, named ``Member 0000042``),
-one owner in 10, half of them with project access, and N/50 open invitations (at least 100, so every view fills
-a page), one in five of them expired. The names and addresses are ASCII, so the stored normalised sort and
-search keys (see ``members.sortkeys``) are simply their lower-case forms; ``check_keys`` compares a sample with
-the application's own function.
+one owner in 10, half of them with project access, and N/50 open invitations, one in five of them expired (at
+least 99, so every view fills a page, and 1,000 members + their owner + 99 make a full last page too). The names
+and addresses are ASCII, so the stored normalised sort and search keys (see ``members.sortkeys``) are simply
+their lower-case forms; ``check_keys`` compares a sample with the application's own function.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def seed_organization(*, tag: str, members: int, invitations: int | None = None)
     Membership.objects.create(organization=organization, user=owner, role=OrgRole.OWNER)
     for name in ("Production", "Staging"):
         Project.objects.create(organization=organization, name=name)
-    invitations = max(members // 50, 100) if invitations is None else invitations
+    invitations = max(members // 50, 99) if invitations is None else invitations
     params = {"org": organization.pk, "owner": owner.pk, "tag": tag, "n": members, "inv": invitations}
     with connection.cursor() as cursor:
         _insert_users(cursor, params)

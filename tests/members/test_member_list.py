@@ -184,3 +184,12 @@ def test_past_the_exact_limit_postgresql_shows_an_estimate(owner_client, organiz
     assert f"Showing 1\u201350 of {page.count_label} people." in response.content.decode()
     assert page.count_label.startswith("about ")
     assert len(emails(response)) == 50 and link(response, "next") and link(response, "last")
+
+
+def test_searching_an_address_matches_it_whole_wherever_it_appears(owner_client, organization):
+    """The index is asked for the part before "@"; the result is still "contains the whole query"."""
+    for email in ("ann@example.com", "joann@example.com", "ann@other.com", "anne@example.com"):
+        MembershipFactory(organization=organization, user__name="", user__email=email)
+    InvitationFactory(organization=organization, email="JoAnn@Example.com.invalid")
+    found = sorted(emails(owner_client.get(url(organization, "?q=ANN%40example.com"))))
+    assert found == ["JoAnn@Example.com.invalid", "ann@example.com", "joann@example.com"]
