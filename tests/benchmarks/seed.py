@@ -1,7 +1,9 @@
 """Seed benchmark organizations with set-based SQL (INSERT ... SELECT generate_series): 1,000,000 members in
 about a minute, where one ORM save per row would take an hour.
 
-Each organization of N members has its own users (``m0000042.<tag>@bench.example``, named ``Member 0000042``),
+Each organization of N members has its own users, named like people (two made-up words per person, ``word(n, "a")``
+and ``word(n, "b")``: as varied as real names, not one shared prefix) with unique addresses
+(``<first>.<last>.42.<tag>@bench.example``),
 one owner in 10, half of them with project access, and N/50 open invitations, one in five of them expired (at
 least 99, so every view fills a page, and 1,000 members + their owner + 99 make a full last page too). The names
 and addresses are ASCII, so the stored normalised sort and search keys (see ``members.sortkeys``) are simply
@@ -10,9 +12,12 @@ their lower-case forms; ``check_keys`` compares a sample with the application's 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.db import connection
+
+HEX, LETTERS = "0123456789abcdef", "aeioubdfgklmnprt"
 
 
 @dataclass
@@ -54,14 +59,28 @@ def seed_organization(*, tag: str, members: int, invitations: int | None = None)
     return SeededOrganization(tag, members, invitations, organization.pk, organization.slug, owner.pk)
 
 
+def _sql_word(salt: str) -> str:
+    return f"initcap(translate(substr(md5(n::text || '{salt}'), 1, 7), '{HEX}', '{LETTERS}'))"
+
+
+def word(n: int, salt: str) -> str:
+    """The made-up name word of person ``n`` (what the SQL above computes)."""
+    return hashlib.md5(f"{n}{salt}".encode()).hexdigest()[:7].translate(str.maketrans(HEX, LETTERS)).capitalize()
+
+
+def email(n: int, tag: str) -> str:
+    return f"{word(n, 'a').lower()}.{word(n, 'b').lower()}.{n}.{tag}@bench.example"
+
+
 def _insert_users(cursor, params: dict) -> None:
     cursor.execute(
         """
         INSERT INTO members_user (password, is_superuser, email, name, is_staff, is_active, date_joined)
-        SELECT '!', false, 'm' || lpad(n::text, 7, '0') || '.' || %(tag)s || '@bench.example',
-               'Member ' || lpad(n::text, 7, '0'), false, true, now()
+        SELECT '!', false,
+               lower({WORD_A} || '.' || {WORD_B}) || '.' || n || '.' || %(tag)s || '@bench.example',
+               {WORD_A} || ' ' || {WORD_B}, false, true, now()
         FROM generate_series(0, %(n)s - 1) AS n
-        """,
+        """.replace("{WORD_A}", _sql_word("a")).replace("{WORD_B}", _sql_word("b")),
         params,
     )
 
@@ -76,7 +95,7 @@ def _insert_memberships(cursor, params: dict) -> None:
         SELECT %(org)s, u.id, CASE WHEN u.id %% 10 = 0 THEN 'owner' ELSE 'member' END,
                now() - (u.id %% 100000) * interval '1 minute', %(owner)s{values}
         FROM members_user u
-        WHERE u.email LIKE '%%.' || %(tag)s || '@bench.example' AND u.email LIKE 'm%%'
+        WHERE u.email LIKE '%%.' || %(tag)s || '@bench.example' AND u.email NOT LIKE 'owner.%%'
         """,
         params,
     )
