@@ -82,10 +82,11 @@ def _search(column: str, q: str) -> tuple[list[str], list[str]]:
     An address's domain is shared by many rows ("@gmail.com"), and a trigram index lookup reads the rows of every
     trigram in the pattern: with the domain (or a common "42." or ".smith") in it, a search for one address reads
     much of the table. So the index is asked for the longest word before "@" only, and the whole pattern is checked
-    on the few rows found (``|| ''`` keeps that check out of the index); what matches is the same."""
+    on the few rows found (``|| ''`` keeps that check out of the index); what matches is the same. Letters only:
+    digits ("42", an organization's code) are what many addresses share."""
     folded = fold(q)
     whole = f"%{_escape_like(folded)}%"
-    words = re.findall(r"\w+", folded.split("@", 1)[0]) if "@" in folded else []
+    words = re.findall(r"[^\W\d_]+", folded.split("@", 1)[0]) if "@" in folded else []
     longest = max(words, key=len, default="")
     if len(longest) < 3:
         return [f"{column} LIKE %s ESCAPE '\\'"], [whole]

@@ -46,7 +46,7 @@ def drop_trigram_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0007_activity_log"),
+        ("members", "0008_address_released_email"),
     ]
 
     operations = [
