@@ -131,58 +131,6 @@ MEMBERS_SORTS = {
 PAGE_SIZE = 50
 
 
-class RowKind(models.TextChoices):
-    MEMBERSHIP = "membership"
-    INVITATION = "invitation"
-
-
-class RowStatus(models.TextChoices):
-    """A membership is Verified; an open invitation is Pending until it expires, then Expired."""
-
-    VERIFIED = "verified", _("Verified")
-    PENDING = "pending", _("Pending")
-    EXPIRED = "expired", _("Expired")
-
-
-@dataclass
-class MemberRow:
-    """One line of the Members page: a membership (Verified) or an open invitation (Pending/Expired)."""
-
-    kind: str  # a RowKind
-    id: int
-    name: str
-    email: str
-    role: str
-    status: str  # a RowStatus
-    delivery: str
-    date: datetime
-    invited_by: User | None = None
-    projects: list[tuple[str, str]] = field(default_factory=list)  # (project name, project role label)
-    obj: Membership | Invitation | None = None
-
-    @property
-    def is_membership(self) -> bool:
-        return self.kind == RowKind.MEMBERSHIP
-
-    @property
-    def role_label(self) -> str:
-        return str(OrgRole(self.role).label)
-
-    @property
-    def status_label(self) -> str:
-        return str(RowStatus(self.status).label)
-
-    @property
-    def delivery_problem(self) -> str:
-        """For an open invitation whose email did not get through, what went wrong."""
-        if self.kind == RowKind.INVITATION and self.delivery in DELIVERY_PROBLEMS:
-            return str(Invitation.Delivery(self.delivery).label)
-        return ""
-
-
-DELIVERY_PROBLEMS = {Invitation.Delivery.FAILED, Invitation.Delivery.BOUNCED, Invitation.Delivery.REJECTED}
-
-
 def _membership_rows(organization: Organization, *, q: str, role: str, status: str) -> QuerySet | None:
     if status in {RowStatus.PENDING, RowStatus.EXPIRED}:
         return None
