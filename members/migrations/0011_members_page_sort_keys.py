@@ -46,7 +46,7 @@ def drop_trigram_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0009_export_members_and_bulk_actions"),
+        ("members", "0010_choices_stay_in_code"),
     ]
 
     operations = [
