@@ -46,7 +46,7 @@ def drop_trigram_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0010_choices_stay_in_code"),
+        ("members", "0011_api_project_access_and_scim"),
     ]
 
     operations = [
