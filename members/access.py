@@ -11,12 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from members.selectors import organization_for_member
+from members.two_factor_gate import two_factor_gate
 
 View = Callable[..., HttpResponse]
 
 
 def organization_view(perm: str, *, post_perm: str | None = None, hidden: bool = False) -> Callable[[View], View]:
-    """Load the organization named by ``org_slug`` for a member (404 for anyone else) and
+    """Load the organization named by ``org_slug`` for a member (404 for anyone else), send a member
+    without two-factor authentication to set it up when the organization requires it, and
     require ``members.<perm>`` on it (403 otherwise). ``post_perm``, when given, is required
     instead for POST requests, so one view can show a page read-only and refuse the write.
     ``hidden`` pages answer a member without the permission 404, as if they did not exist."""
@@ -26,6 +28,8 @@ def organization_view(perm: str, *, post_perm: str | None = None, hidden: bool =
         @wraps(view)
         def wrapper(request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
             organization, membership = organization_for_member(request.user, org_slug)
+            if refusal := two_factor_gate(request, organization):
+                return refusal
             required = post_perm if (post_perm and request.method == "POST") else perm
             if not request.user.has_perm(f"members.{required}", organization):
                 if hidden:

@@ -9,9 +9,13 @@ class MembersConfig(AppConfig):
         from anymail.signals import tracking
         from django.contrib.auth.signals import user_logged_in
 
-        from members import checks  # noqa: F401  (registers the deploy checks)
+        from members import (
+            account_security,
+            checks,  # noqa: F401  (registers the deploy checks)
+        )
         from members.webhooks import record_tracking_event
         from orgconsole.middleware import start_session_clock
 
         tracking.connect(record_tracking_event, dispatch_uid="members.record_tracking_event")
+        account_security.connect()
         user_logged_in.connect(start_session_clock, dispatch_uid="orgconsole.start_session_clock")

@@ -2,6 +2,7 @@ from django.http import HttpRequest
 
 from members.roles import MANAGE_API_TOKENS, VIEW_ACTIVITY, organization_permissions
 from members.selectors import organizations_for
+from members.two_factor_gate import RETURN_KEY, two_factor_return
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -10,6 +11,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {}
     context: dict[str, object] = {"nav_organizations": organizations_for(user)}
+    if RETURN_KEY in request.session:
+        # Sent to set up two-factor authentication by an organization: the way back, once it is set up.
+        context["two_factor_return"] = two_factor_return(request)
     if organization := getattr(request, "organization", None):
         context["current_organization"] = organization
         membership = getattr(request, "membership", None)

@@ -200,6 +200,19 @@ def member_added_email(membership: Membership, *, actor: User) -> Notification:
     )
 
 
+def two_factor_required_email(organization: Organization, *, user: User, actor: User) -> Notification:
+    """To a member without two-factor authentication: the organization now requires it."""
+    context = {
+        "organization_name": organization.name,
+        "user_name": user.display_name,
+        "actor_name": actor.display_name,
+        "setup_path": reverse("mfa_index"),
+    }
+    return Notification(
+        kind=OutboundEmail.Kind.TWO_FACTOR_REQUIRED, to_email=user.email, organization=organization, context=context
+    )
+
+
 # The links an email's ``context["links"]`` names, built at send time from the email's row.
 LINK_BUILDERS: dict[str, Callable[[OutboundEmail], str]] = {
     "invitation": lambda outbound: invitation_url(outbound.invitation) if outbound.invitation else "",

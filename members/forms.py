@@ -247,3 +247,9 @@ class ApiTokenForm(forms.Form):
     expires_in_days = forms.IntegerField(
         label=_("Expires after (days)"), min_value=1, max_value=365, initial=90, help_text=_("At most 365 days.")
     )
+
+
+class TwoFactorRequirementForm(forms.Form):
+    """The confirmation's answer: the state the owner saw and confirmed (a stale page cannot flip it back)."""
+
+    required = forms.TypedChoiceField(choices=[("on", "on"), ("off", "off")], coerce=lambda value: value == "on")

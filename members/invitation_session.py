@@ -16,7 +16,9 @@ from members.exceptions import DomainError, InvitationError, InvitationInvalidEr
 from members.http import client_ip
 from members.invitation_checks import ensure_usable, load_invitation
 from members.models import Invitation
+from members.services.security import has_two_factor
 from members.tokens import invitation_token_generator
+from members.two_factor_gate import send_to_setup
 
 SESSION_KEY = "members_invitation"
 
@@ -91,6 +93,11 @@ def accept_from_session(request: HttpRequest) -> HttpResponse:
     """
     try:
         invitation = invitation_from_session(request)
+        if invitation.organization.require_two_factor and not has_two_factor(request.user):
+            # Set it up first, then back to the join page to accept.
+            set_accept_requested(request, False)
+            join_url = reverse("members:invitation_join")
+            return send_to_setup(request, organization=invitation.organization, return_to=join_url)
         result = services.accept_invitation(invitation, actor=request.user, ip=client_ip(request))
     except DomainError:
         set_accept_requested(request, False)

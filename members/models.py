@@ -41,6 +41,8 @@ class Organization(models.Model):
     billing_email = models.EmailField(_("billing contact email"), blank=True)
     plan_name = models.CharField(_("plan"), max_length=50, default="Free")
     billing_address = models.TextField(_("billing address"), blank=True)
+    # While on, a member without two-factor authentication is sent to set it up before any page of it.
+    require_two_factor = models.BooleanField(_("Require two-factor authentication"), default=False)
 
     class Meta:
         ordering = ["name"]
@@ -237,6 +239,17 @@ class MembershipEvent(models.Model):
         BULK_ACTION = "bulk_action", _("Bulk action")
         PROJECT_ACCESS_CHANGED = "project_access_changed", _("Project access changed")
         MEMBER_PROVISIONED = "member_provisioned", _("Member added by the identity provider")
+        # A user's own two-factor authentication (no organization).
+        TOTP_ACTIVATED = "totp_activated", _("Authenticator app activated")
+        TOTP_DEACTIVATED = "totp_deactivated", _("Authenticator app deactivated")
+        SECURITY_KEY_ADDED = "security_key_added", _("Security key added")
+        SECURITY_KEY_REMOVED = "security_key_removed", _("Security key removed")
+        RECOVERY_CODES_GENERATED = "recovery_codes_generated", _("Recovery codes generated")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+        # An organization's requirement.
+        TWO_FACTOR_REQUIRED = "two_factor_required", _("Two-factor authentication required")
+        TWO_FACTOR_NOT_REQUIRED = "two_factor_not_required", _("Two-factor authentication no longer required")
+        TWO_FACTOR_BLOCKED = "two_factor_blocked", _("Blocked until two-factor authentication is set up")
 
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="events")
     organization_name = models.CharField(max_length=100)
@@ -284,6 +297,7 @@ class OutboundEmail(models.Model):
         API_TOKEN_CREATED = "api_token_created", _("API token created")
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
         MEMBER_ADDED = "member_added", _("Added to organization")
+        TWO_FACTOR_REQUIRED = "two_factor_required", _("Two-factor authentication required")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from members import views
+from members.views import security as security_views
 
 app_name = "members"
 
@@ -39,6 +40,11 @@ urlpatterns = [
     path("o/<slug:org_slug>/projects/new/", views.project_create, name="project_create"),
     path("o/<slug:org_slug>/projects/<int:project_id>/rename/", views.project_rename, name="project_rename"),
     path("o/<slug:org_slug>/settings/", views.organization_settings, name="settings"),
+    path(
+        "o/<slug:org_slug>/settings/two-factor/",
+        security_views.two_factor_requirement,
+        name="two_factor_requirement",
+    ),
     path("o/<slug:org_slug>/billing/", views.billing, name="billing"),
     path("o/<slug:org_slug>/api-tokens/", views.api_tokens, name="api_tokens"),
     path("o/<slug:org_slug>/api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),

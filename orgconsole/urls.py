@@ -2,12 +2,15 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from members.admin_access import require_two_factor_for_staff
 from members.api.app import api
 from members.api.docs import api_docs
+from members.views import account as account_views
 from orgconsole import views
 
 # Staff sign in through allauth too, so rate limits and verification apply.
 admin.site.login = secure_admin_login(admin.site.login)
+require_two_factor_for_staff(admin.site)
 admin.site.site_header = "OrgConsole administration"
 admin.site.site_title = "OrgConsole admin"
 
@@ -15,6 +18,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
+    # Ahead of allauth's own routes for these paths: a security key is removed only when the MFA
+    # adapter allows it, and one session at a time can be signed out.
+    path("accounts/2fa/webauthn/keys/<int:pk>/remove/", account_views.remove_security_key, name="mfa_remove_webauthn"),
+    path("accounts/sessions/<int:session_id>/end/", account_views.end_session, name="usersessions_end"),
     path("accounts/", include("allauth.urls")),
     # ESP tracking webhooks (delivered/bounced/rejected), authenticated by ANYMAIL["WEBHOOK_SECRET"]; anymail's
     # views, closed without a secret and answering 400 to malformed payloads.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from members import outbox
 from members.emails import invitation_answered_email
@@ -18,6 +19,7 @@ from members.services._common import (
     lock_organization,
     record_invitation_event,
 )
+from members.services.security import TwoFactorSetupRequiredError, has_two_factor
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,11 @@ def accept_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
     locked = _lock_usable(invitation)
     if not user_matches(actor, locked):
         raise InvitationWrongAccountError(invitation=locked)
+    if organization.require_two_factor and not has_two_factor(actor):
+        raise TwoFactorSetupRequiredError(
+            _("%(organization)s requires two-factor authentication. Set it up to join.")
+            % {"organization": organization.name}
+        )
 
     existing = Membership.objects.filter(organization=organization, user=actor).first()
     close_invitation(locked, status=Invitation.Status.ACCEPTED, accepted_by=actor)

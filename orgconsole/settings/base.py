@@ -28,11 +28,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
     "anymail",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +58,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "members.http.HtmxReauthenticationMiddleware",
     "orgconsole.middleware.NoStoreMiddleware",
+    # Records each signed-in browser (address, device, last activity) for the Sessions page.
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
 ]
 
 ROOT_URLCONF = "orgconsole.urls"
@@ -157,6 +162,18 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", "") or None
 # Sessions end after this many idle seconds, and in any case this many seconds after signing in.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 12 * 60 * 60)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 60 * 60)
+
+# Two-factor authentication (allauth.mfa): an authenticator app, security keys / passkeys, recovery codes.
+MFA_ADAPTER = "members.mfa_adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "OrgConsole"
+# Recovery codes are shown once (with a download of that same list) and can be regenerated.
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+# Staff need two-factor authentication before any admin page (on in production; see production.py).
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", False)
+# The Sessions page shows each browser's last activity and address.
+USERSESSIONS_TRACK_ACTIVITY = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

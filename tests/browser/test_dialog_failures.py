@@ -119,7 +119,7 @@ def test_after_the_session_expired_invite_user_goes_to_sign_in_and_back_to_the_m
     expect(page.locator("dialog")).to_have_count(0)  # the whole page, not the sign-in form inside a dialog
     page.get_by_label("Email").fill("owner@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
     expect(page).to_have_url(re.compile(rf"{MEMBERS}\?status=pending$"))
 
 

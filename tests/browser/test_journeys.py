@@ -82,7 +82,7 @@ def test_an_owner_signs_in_and_invites_an_owner_and_a_member_who_show_as_pending
     check_screen(page, "sign-in")
     page.get_by_label("Email").fill("owner@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
 
     page.get_by_role("navigation", name="Organization").get_by_role("link", name="Members").click()
     expect(page).to_have_url(re.compile(f"{MEMBERS}$"))
@@ -290,7 +290,7 @@ def test_a_member_sees_everything_read_only_and_a_forged_invite_is_refused(
     page.goto("/")
     page.get_by_label("Email").fill("member@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
 
     expect(page).to_have_url(re.compile(f"{MEMBERS}$"))
     expect(cell(page, "owner@example.com", "Status")).to_have_text("Verified")

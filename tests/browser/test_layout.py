@@ -43,6 +43,9 @@ PAGES = [
     "/o/acme/activity/",
     "/o/acme/api-tokens/",
     "/accounts/email/",
+    "/o/acme/settings/two-factor/",
+    "/accounts/2fa/",
+    "/accounts/sessions/",
 ]
 PLACED = """(list) => { const box = list.getBoundingClientRect();
   return box.top >= 0 && box.left >= 0 && box.bottom <= innerHeight && box.right <= innerWidth; }"""

@@ -50,6 +50,7 @@ ROWS: dict[str, Row] = {
     "members:project_create": Row(post=lambda w: {"name": "Brand new"}),
     "members:project_rename": Row(kwargs=lambda w: {"project_id": w.project.pk}, post=lambda w: {"name": "Renamed"}),
     "members:settings": Row(post=lambda w: {"name": "Renamed Org"}),
+    "members:two_factor_requirement": Row(post=lambda w: {"required": "off"}),
     "members:billing": Row(
         post=lambda w: {"billing_email": "new@example.com", "plan_name": "Pro", "billing_address": "1 Main St"}
     ),
