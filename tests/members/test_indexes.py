@@ -138,7 +138,8 @@ def test_no_members_page_query_scans_users_memberships_or_invitations_at_100000_
             response = client.get(url + query)
         assert response.status_code == 200 and response.context["rows"], view
         for captured in queries.captured_queries:
-            if captured["sql"].startswith("EXPLAIN"):
+            # Transaction control (the user-sessions middleware's savepoints) has no plan to read.
+            if captured["sql"].startswith(("EXPLAIN", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
                 continue
             plan = explained(captured["sql"])
             assert not SCANNED_TABLES.search(plan), (view, captured["sql"], plan)
