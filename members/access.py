@@ -11,7 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from members.selectors import organization_for_member
+from members.services._common import record_refusal
 from members.two_factor_gate import two_factor_gate
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 View = Callable[..., HttpResponse]
 
@@ -19,9 +22,10 @@ View = Callable[..., HttpResponse]
 def organization_view(perm: str, *, post_perm: str | None = None, hidden: bool = False) -> Callable[[View], View]:
     """Load the organization named by ``org_slug`` for a member (404 for anyone else), send a member
     without two-factor authentication to set it up when the organization requires it, and
-    require ``members.<perm>`` on it (403 otherwise). ``post_perm``, when given, is required
-    instead for POST requests, so one view can show a page read-only and refuse the write.
-    ``hidden`` pages answer a member without the permission 404, as if they did not exist."""
+    require ``members.<perm>`` on it (403 otherwise, with an audit row when the request was a write).
+    ``post_perm``, when given, is required instead for POST requests, so one view can show a page
+    read-only and refuse the write. ``hidden`` pages answer a member without the permission 404, as if
+    they did not exist."""
 
     def decorator(view: View) -> View:
         @login_required
@@ -34,6 +38,9 @@ def organization_view(perm: str, *, post_perm: str | None = None, hidden: bool =
             if not request.user.has_perm(f"members.{required}", organization):
                 if hidden:
                     raise Http404("No such page.")
+                if request.method not in SAFE_METHODS:  # a refused write is part of the audit trail
+                    route = getattr(request.resolver_match, "url_name", "") or ""
+                    record_refusal(organization, actor=request.user, detail=f"{route}: members.{required}")
                 raise PermissionDenied
             request.organization = organization  # type: ignore[attr-defined]
             request.membership = membership  # type: ignore[attr-defined]

@@ -158,11 +158,18 @@ class MembershipEventAdmin(ReadOnlyAdmin):
         "old_role",
         "new_role",
         "detail",
+        "reason",
         "ip_address",
+        "request_id",
     ]
-    list_filter = ["action", "organization"]
-    search_fields = ["actor_email", "target_email", "organization_name"]
+    # No organization filter: it would list every organization in the sidebar. Search by name, or follow
+    # ?organization__id__exact=<id> (allowed below).
+    list_filter = ["action", "reason"]
+    search_fields = ["actor_email", "target_email", "organization_name", "request_id"]
     date_hierarchy = "created_at"
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        return lookup == "organization__id__exact" or super().lookup_allowed(lookup, value, request)
 
 
 @admin.register(OutboundEmail)

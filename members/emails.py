@@ -98,6 +98,7 @@ def invitation_revoked_email(invitation: Invitation, *, actor: User) -> Notifica
     context = {
         "organization_name": invitation.organization.name,
         "actor_name": actor.display_name,
+        "actor_email": actor.email,
         "role_label": role_label(invitation.role),
     }
     return Notification(
@@ -114,6 +115,7 @@ def _membership_context(membership: Membership, *, actor: User, old_role: str) -
         "organization_name": membership.organization.name,
         "user_name": membership.user.display_name,
         "actor_name": actor.display_name,
+        "actor_email": actor.email,
         "old_role_label": role_label(old_role),
     }
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from members import address_ownership, addresses
 from members.invitation_session import open_invitation
 from members.models import ApiToken, Organization, Project
+from members.names import validate_name
 from members.roles import OrgRole, ProjectRole
 from members.selectors import RowStatus
 
@@ -70,7 +71,7 @@ class VerifiedResetPasswordForm(ResetPasswordForm):
 
 
 class OrganizationCreateForm(forms.Form):
-    name = forms.CharField(label=_("Organization name"), max_length=100)
+    name = forms.CharField(label=_("Organization name"), max_length=100, validators=[validate_name])
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -80,7 +81,7 @@ class OrganizationCreateForm(forms.Form):
 
 
 class OrganizationSettingsForm(forms.Form):
-    name = forms.CharField(label=_("Organization name"), max_length=100)
+    name = forms.CharField(label=_("Organization name"), max_length=100, validators=[validate_name])
 
 
 class BillingForm(forms.Form):
@@ -92,13 +93,27 @@ class BillingForm(forms.Form):
 
 
 class ProjectForm(forms.Form):
-    name = forms.CharField(label=_("Project name"), max_length=100)
+    name = forms.CharField(label=_("Project name"), max_length=100, validators=[validate_name])
 
 
 # --- The Members page --------------------------------------------------------------------------
 
 EMAIL_SEPARATORS = re.compile(r"[\s,;]+")
 PROJECT_FIELD_PREFIX = "project_"
+
+
+def address_error(typed: str, address: str) -> ValidationError | None:
+    """Why an address typed into Invite User cannot be invited (malformed, or somewhere we do not send), or None."""
+    try:
+        if len(address) > MAX_EMAIL_LENGTH:
+            raise ValidationError("too long")
+        validate_email(address)
+    except ValidationError:
+        message = _("“%(address)s” is not a valid email address.")
+        return ValidationError(message, code="invalid", params={"address": typed})
+    if problem := addresses.deliverable_problem(address):
+        return ValidationError(problem, code="undeliverable", params={"address": typed})
+    return None
 
 
 class ProjectAccessForm(forms.Form):
@@ -156,16 +171,8 @@ class InviteForm(ProjectAccessForm):
         errors, valid, seen, duplicates = [], [], set(), []
         for part in raw:
             address = addresses.normalize(part)
-            try:
-                if len(address) > MAX_EMAIL_LENGTH:
-                    raise ValidationError("too long")
-                validate_email(address)
-            except ValidationError:
-                errors.append(
-                    ValidationError(
-                        _("“%(address)s” is not a valid email address."), code="invalid", params={"address": part}
-                    )
-                )
+            if error := address_error(part, address):
+                errors.append(error)
                 continue
             key = addresses.key(address)
             if key in seen:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.fields import ChoicesCharField
+from members.names import validate_name
 from members.roles import ORGANIZATION_PERMISSIONS, PROJECT_PERMISSIONS, OrgRole, ProjectRole
 from members.sortkeys import invitation_key, membership_keys
 
@@ -35,7 +36,7 @@ def project_role_field() -> ChoicesCharField:
 
 
 class Organization(models.Model):
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_name])
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     billing_email = models.EmailField(_("billing contact email"), blank=True)
@@ -54,7 +55,7 @@ class Organization(models.Model):
 
 class Project(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="projects")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_name])
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -250,6 +251,19 @@ class MembershipEvent(models.Model):
         TWO_FACTOR_REQUIRED = "two_factor_required", _("Two-factor authentication required")
         TWO_FACTOR_NOT_REQUIRED = "two_factor_not_required", _("Two-factor authentication no longer required")
         TWO_FACTOR_BLOCKED = "two_factor_blocked", _("Blocked until two-factor authentication is set up")
+        SETTINGS_CHANGED = "settings_changed", _("Organization settings changed")
+        BILLING_CHANGED = "billing_changed", _("Billing changed")
+        PROJECT_CREATED = "project_created", _("Project created")
+        PROJECT_RENAMED = "project_renamed", _("Project renamed")
+        # A signed-in member's write that their role does not allow (HTTP 403); ``detail`` names it.
+        REFUSED = "refused", _("Refused: not allowed")
+
+    class Reason(models.TextChoices):
+        """Why a change happened that nobody asked for directly (an invitation revoked with its sender's role)."""
+
+        INVITER_DEMOTED = "inviter_demoted", _("The inviter is no longer an Organization Owner")
+        INVITER_REMOVED = "inviter_removed", _("The inviter was removed from the organization")
+        INVITER_LEFT = "inviter_left", _("The inviter left the organization")
 
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="events")
     organization_name = models.CharField(max_length=100)
@@ -261,6 +275,11 @@ class MembershipEvent(models.Model):
     new_role = models.CharField(max_length=20, blank=True)
     # What changed, when the action alone does not say (the fields staff changed on an account).
     detail = models.CharField(max_length=255, blank=True)
+    # Database defaults too: rows inserted by SQL (bulk imports, the query-plan tests) need not name them.
+    reason = models.CharField(max_length=40, choices=Reason.choices, blank=True, default="", db_default="")
+    # The request that made the change (X-Request-ID) and the client's address as the trusted proxies give it;
+    # filled in from the request being served for every row (members.audit).
+    request_id = models.CharField(max_length=64, blank=True, default="", db_default="")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     # Set when the change came through the API or SCIM: the token acted, on its creator's authority.
     api_token = models.ForeignKey("ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -58,6 +58,25 @@ def invitation_grants(invitation: Invitation) -> QuerySet[InvitationProject]:
     return invitation.project_grants.select_related("project").order_by("project__name")
 
 
+def pending_invitations_sent_by(organization: Organization, user: User) -> int:
+    """How many invitations ``user`` sent in the organization are still pending: they are revoked when the
+    person stops being an Organization Owner there (the dialogs say so beforehand)."""
+    return Invitation.objects.filter(
+        organization=organization, invited_by=user, status=Invitation.Status.PENDING
+    ).count()
+
+
+def hide_unseen_projects(
+    rows: list[MemberRow], organization: Organization, *, user: User, membership: Membership
+) -> list[MemberRow]:
+    """Keep in each row only the projects the viewer may see elsewhere (a member: the ones granted to them), so
+    the Members page does not tell members the names of projects hidden from them. One query per page."""
+    visible = {project.name for project, _label in visible_projects(organization, user=user, membership=membership)}
+    for row in rows:
+        row.projects = [(name, role) for name, role in row.projects if name in visible]
+    return rows
+
+
 def project_in_organization(organization: Organization, project_id: int) -> Project:
     """A project by id, only within the organization in the URL."""
     project = Project.objects.filter(organization=organization, pk=project_id).first()

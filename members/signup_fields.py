@@ -8,12 +8,18 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from members.names import validate_name
+
 
 class SignupNameForm(forms.Form):
     """The person's name; allauth calls ``signup`` after creating the user."""
 
     name = forms.CharField(
-        label=_("Name"), max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Name"),
+        max_length=150,
+        required=False,
+        validators=[validate_name],  # it goes into the emails this person's actions send
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
     def signup(self, request: object, user: object) -> None:

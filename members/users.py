@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members.names import validate_name
 from members.sortkeys import membership_keys
 
 
@@ -39,7 +40,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with their email address."""
 
     email = models.EmailField(_("email address"), unique=True)
-    name = models.CharField(_("name"), max_length=150, blank=True)
+    name = models.CharField(_("name"), max_length=150, blank=True, validators=[validate_name])
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

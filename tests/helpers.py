@@ -36,6 +36,14 @@ def db_snapshot() -> dict[str, list[dict[str, Any]]]:
     return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
 
 
+def db_snapshot_without_refusals() -> dict[str, list[dict[str, Any]]]:
+    """``db_snapshot`` minus the audit rows of refused writes (a member's refused write is audited, #11.6)."""
+    snapshot = db_snapshot()
+    events = snapshot["members.MembershipEvent"]
+    snapshot["members.MembershipEvent"] = [row for row in events if row["action"] != "refused"]
+    return snapshot
+
+
 def html_part(message) -> str:
     [(html, mimetype)] = message.alternatives
     assert mimetype == "text/html"

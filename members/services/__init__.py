@@ -16,7 +16,7 @@ from members.services.bulk import (
     invite_from_file,
 )
 from members.services.invitations import InviteResult, invite_members, resend_invitation, revoke_invitation
-from members.services.memberships import change_member_role, leave_organization, remove_member
+from members.services.memberships import change_member_role, end_sent_invitations, leave_organization, remove_member
 from members.services.organizations import (
     create_organization,
     create_project,
@@ -42,6 +42,7 @@ __all__ = [
     "create_organization",
     "create_project",
     "decline_invitation",
+    "end_sent_invitations",
     "invite_from_file",
     "invite_members",
     "leave_organization",

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from members.api_tokens import acting_token
+from members.audit import stamp_request
 from members.exceptions import InvitationNotPendingError, LastOwnerError
 from members.models import ApiToken, Invitation, Membership, MembershipEvent, Organization, User
 from members.roles import OrgRole
@@ -37,10 +38,12 @@ def record_event(
     api_token: ApiToken | None = None,
     detail: str = "",
     project_access: dict[str, dict[str, str]] | None = None,
+    reason: str = "",
 ) -> MembershipEvent:
     """Write one audit row (and, once committed, one log line); call it inside the transaction of the change.
 
-    A change made through the API or SCIM names the token that acted (``api_tokens.acting_as``)."""
+    A change made through the API or SCIM names the token that acted (``api_tokens.acting_as``). The request id
+    and, when ``ip`` is not given, the client address come from the request (members.audit)."""
     token = api_token or acting_token()
     event = MembershipEvent.objects.create(
         organization=organization,
@@ -56,6 +59,7 @@ def record_event(
         api_token_name=token.name if token else "",
         detail=detail[:255],
         project_access=project_access or {},
+        reason=reason,
     )
     log_on_commit(
         f"membership.{action}",
@@ -82,7 +86,7 @@ def record_events(
 ) -> list[MembershipEvent]:
     """``record_event`` for many people in one change (a bulk invite): one INSERT, one log line per row."""
     token = acting_token()
-    events = MembershipEvent.objects.bulk_create(
+    rows = [
         MembershipEvent(
             organization=organization,
             organization_name=organization.name,
@@ -97,7 +101,10 @@ def record_events(
             project_access=project_access or {},
         )
         for target_email in target_emails
-    )
+    ]
+    for row in rows:  # bulk_create sends no pre_save signal: stamp the request id and address here
+        stamp_request(MembershipEvent, row)
+    events = MembershipEvent.objects.bulk_create(rows)
     for event in events:
         log_on_commit(
             f"membership.{action}",
@@ -121,6 +128,7 @@ def record_invitation_event(
     old_role: str = "",
     new_role: str = "",
     project_access: dict[str, dict[str, str]] | None = None,
+    reason: str = "",
 ) -> MembershipEvent:
     """The audit row for something that happened to an invitation (its organization, its address)."""
     return record_event(
@@ -132,7 +140,15 @@ def record_invitation_event(
         new_role=new_role,
         ip=ip,
         project_access=project_access,
+        reason=reason,
     )
+
+
+def record_refusal(organization: Organization, *, actor: User, detail: str) -> MembershipEvent:
+    """The audit row for a write a signed-in member was refused (403); nothing else changes. Written in its own
+    transaction, so it stays although the request fails."""
+    with transaction.atomic():
+        return record_event(organization, actor=actor, action=MembershipEvent.Action.REFUSED, detail=detail)
 
 
 def granted_access(invitation: Invitation) -> dict[str, str]:

@@ -8,15 +8,26 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from members import outbox
 from members.addresses import candidates, key, same_address
 from members.emails import invitation_email, invitation_revoked_email
 from members.exceptions import InvitationLimitError, InvitationNotPendingError
-from members.models import Invitation, InvitationProject, MembershipEvent, Organization, Project, User, new_nonce
+from members.models import (
+    Invitation,
+    InvitationProject,
+    MembershipEvent,
+    Organization,
+    OutboundEmail,
+    Project,
+    User,
+    new_nonce,
+)
 from members.roles import OrgRole, ProjectRole
 from members.services._common import (
     close_invitation,
@@ -66,6 +77,45 @@ def _ensure_within_daily_limits(organization: Organization, *, actor: User, new_
                 "you tried to send %(count)d. Try again tomorrow."
             )
             % {"limit": actor_limit, "left": max(actor_limit - by_actor, 0), "count": new_sends}
+        )
+
+
+# What an address receives from an organization and counts towards its daily cap (#11.4).
+CAPPED_KINDS = (OutboundEmail.Kind.INVITATION, OutboundEmail.Kind.INVITATION_REVOKED)
+
+
+def _emails_to_addresses_today(organization: Organization, addresses: list[str]) -> dict[str, int]:
+    """How many capped emails each (lower-cased) address got from the organization in the last 24 hours."""
+    since = timezone.now() - timedelta(hours=24)
+    rows = (
+        OutboundEmail.objects.filter(organization=organization, kind__in=CAPPED_KINDS, created_at__gte=since)
+        .annotate(e=Lower("to_email"))
+        .filter(e__in=[address.lower() for address in addresses])
+        .values("e")
+        .annotate(n=Count("pk"))
+    )
+    return {row["e"]: row["n"] for row in rows}
+
+
+def _addresses_at_cap(organization: Organization, addresses: list[str]) -> list[str]:
+    """The addresses that may not get another email from the organization today (caller holds its lock)."""
+    counts = _emails_to_addresses_today(organization, addresses)
+    cap = settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY
+    return [address for address in addresses if counts.get(address.lower(), 0) >= cap]
+
+
+def _ensure_within_recipient_cap(organization: Organization, addresses: list[str]) -> None:
+    """Refuse the whole send when any address already got its daily share of emails from the organization."""
+    if over := _addresses_at_cap(organization, addresses):
+        raise InvitationLimitError(
+            ngettext(
+                "%(addresses)s has already received %(cap)d emails from this organization in the last 24 hours "
+                "(invitations, resends and revocations count). Nothing was sent; try again tomorrow.",
+                "%(addresses)s have already received %(cap)d emails each from this organization in the last 24 "
+                "hours (invitations, resends and revocations count). Nothing was sent; try again tomorrow.",
+                len(over),
+            )
+            % {"addresses": ", ".join(over), "cap": settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY}
         )
 
 
@@ -195,6 +245,7 @@ def invite_members(
     if not to_invite:
         return result
     _ensure_within_daily_limits(organization, actor=actor, new_sends=len(to_invite))
+    _ensure_within_recipient_cap(organization, to_invite)
     result.invited = _create_invitations(
         organization, actor=actor, emails=to_invite, role=role, project_roles=project_roles, ip=ip
     )
@@ -207,6 +258,7 @@ def resend_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
     _lock_sender(invitation.organization, actor)
     invitation = lock_invitation(invitation, pending_only=True)
     _ensure_within_daily_limits(invitation.organization, actor=actor, new_sends=1)
+    _ensure_within_recipient_cap(invitation.organization, [invitation.email])
     now = timezone.now()
     invitation.nonce = new_nonce()
     invitation.sent_at = now
@@ -221,15 +273,23 @@ def resend_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
     return invitation
 
 
-def revoke_locked_invitation(invitation: Invitation, *, actor: User, ip: str | None) -> None:
-    """Revoke a pending invitation the caller has locked, record it and tell the invitee (inside the
-    caller's transaction)."""
+def revoke_locked_invitation(invitation: Invitation, *, actor: User, ip: str | None, reason: str = "") -> None:
+    """Revoke a pending invitation the caller has locked, record it (with the ``reason`` when it was not
+    revoked for itself) and tell the invitee (inside the caller's transaction)."""
     # A new nonce too, belt and braces: the old link's nonce no longer matches either.
     close_invitation(invitation, status=Invitation.Status.REVOKED, nonce=new_nonce())
     record_invitation_event(
-        invitation, actor=actor, action=MembershipEvent.Action.INVITATION_REVOKED, old_role=invitation.role, ip=ip
+        invitation,
+        actor=actor,
+        action=MembershipEvent.Action.INVITATION_REVOKED,
+        old_role=invitation.role,
+        ip=ip,
+        reason=reason,
     )
-    outbox.queue(invitation_revoked_email(invitation, actor=actor))
+    # Revoking is never refused (a live link is worse than a missing email); past the address's daily cap
+    # the revocation is silent. The caller holds the organization lock the count is decided under.
+    if not _addresses_at_cap(invitation.organization, [invitation.email]):
+        outbox.queue(invitation_revoked_email(invitation, actor=actor))
 
 
 @transaction.atomic

@@ -22,6 +22,25 @@ def reload_membership(membership: Membership) -> Membership:
     return current
 
 
+def end_sent_invitations(membership: Membership, *, actor: User, reason: str, ip: str | None) -> list[Invitation]:
+    """The one rule for a sender's invitations: when the person of ``membership`` stops being an Organization
+    Owner of its organization (demoted, removed, or left: ``reason``), the pending invitations they sent there are
+    revoked, each invitee gets the revocation email, and each audit row says why. Call it in the caller's
+    transaction, holding the organization lock; returns the invitations revoked."""
+    revoked = list(
+        invitations_for_update()
+        .filter(
+            organization_id=membership.organization_id,
+            invited_by_id=membership.user_id,
+            status=Invitation.Status.PENDING,
+        )
+        .order_by("pk")
+    )
+    for invitation in revoked:
+        revoke_locked_invitation(invitation, actor=actor, ip=ip, reason=reason)
+    return revoked
+
+
 def _end_membership(membership: Membership, *, actor: User, action: str, ip: str | None) -> None:
     """Delete the membership with the person's project access in the organization, and record it (the
     project access it had included)."""
@@ -55,6 +74,8 @@ def change_member_role(membership: Membership, *, actor: User, role: str, ip: st
         ensure_not_last_owner(membership)
     membership.role = role
     membership.save(update_fields=["role"])
+    if old_role == OrgRole.OWNER:
+        end_sent_invitations(membership, actor=actor, reason=MembershipEvent.Reason.INVITER_DEMOTED, ip=ip)
     record_event(
         membership.organization,
         actor=actor,
@@ -77,15 +98,7 @@ def remove_member(membership: Membership, *, actor: User, ip: str | None = None)
     lock_organization(membership.organization)
     membership = reload_membership(membership)
     ensure_not_last_owner(membership)
-    revoked = list(
-        invitations_for_update()
-        .filter(
-            organization_id=membership.organization_id, invited_by=membership.user, status=Invitation.Status.PENDING
-        )
-        .order_by("pk")
-    )
-    for invitation in revoked:
-        revoke_locked_invitation(invitation, actor=actor, ip=ip)
+    revoked = end_sent_invitations(membership, actor=actor, reason=MembershipEvent.Reason.INVITER_REMOVED, ip=ip)
     _end_membership(membership, actor=actor, action=MembershipEvent.Action.MEMBER_REMOVED, ip=ip)
     outbox.queue(removed_email(membership, actor=actor))
     return revoked
@@ -94,7 +107,7 @@ def remove_member(membership: Membership, *, actor: User, ip: str | None = None)
 @transaction.atomic
 def leave_organization(organization: Organization, *, actor: User, ip: str | None = None) -> None:
     """The actor leaves the organization, with their project access in it; the last owner cannot.
-    Unlike a removal, the invitations they sent stay pending."""
+    The pending invitations they sent there are revoked, as after a removal."""
     lock_organization(organization)
     membership = (
         Membership.objects.select_related("user", "organization").filter(organization=organization, user=actor).first()
@@ -102,4 +115,5 @@ def leave_organization(organization: Organization, *, actor: User, ip: str | Non
     if membership is None:
         return
     ensure_not_last_owner(membership)
+    end_sent_invitations(membership, actor=actor, reason=MembershipEvent.Reason.INVITER_LEFT, ip=ip)
     _end_membership(membership, actor=actor, action=MembershipEvent.Action.MEMBER_LEFT, ip=ip)

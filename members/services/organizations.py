@@ -2,33 +2,45 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import IntegrityError, transaction
+from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
 from members.exceptions import DuplicateNameError
 from members.models import Membership, MembershipEvent, Organization, Project, User
 from members.roles import OrgRole
-from members.services._common import log_on_commit, record_event
+from members.services._common import record_event
+
+SLUG_ATTEMPTS = 5
 
 
-def _unique_slug(name: str) -> str:
+def _free_slug(name: str) -> str:
+    """The name's slug, or with the next free ``-<n>`` suffix: one query, however many share the name."""
     base = slugify(name)[:100] or "organization"
-    slug, n = base, 1
-    while Organization.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    taken = Organization.objects.filter(slug__regex=rf"^{re.escape(base)}(-[0-9]+)?$").values_list("slug", flat=True)
+    suffixes = [int(slug.rpartition("-")[2]) if slug != base else 1 for slug in taken]
+    return f"{base}-{max(suffixes) + 1}" if suffixes else base
 
 
-def _log_change(organization: Organization, *, actor: User, action: str) -> None:
-    # These changes write no audit row (yet); the log line records who made them.
-    log_on_commit(f"organization.{action}", action=action, org=organization.slug, actor_id=actor.pk)
+def _insert_with_free_slug(*, name: str, billing_email: str) -> Organization:
+    """Insert the organization; a concurrent insert that took the same slug costs one more try, never a 500."""
+    for _attempt in range(SLUG_ATTEMPTS - 1):
+        try:
+            with transaction.atomic():
+                return Organization.objects.create(name=name, slug=_free_slug(name), billing_email=billing_email)
+        except IntegrityError:
+            continue
+    # Still racing (many at once): a random suffix cannot collide in practice.
+    slug = f"{slugify(name)[:100] or 'organization'}-{get_random_string(6, 'abcdefghijklmnopqrstuvwxyz0123456789')}"
+    return Organization.objects.create(name=name, slug=slug, billing_email=billing_email)
 
 
 @transaction.atomic
 def create_organization(*, actor: User, name: str, ip: str | None = None) -> Organization:
     """Create an organization with the actor as its first Organization Owner."""
-    organization = Organization.objects.create(name=name.strip(), slug=_unique_slug(name), billing_email=actor.email)
+    organization = _insert_with_free_slug(name=name.strip(), billing_email=actor.email)
     Membership.objects.create(organization=organization, user=actor, role=OrgRole.OWNER)
     record_event(
         organization,
@@ -44,9 +56,10 @@ def create_organization(*, actor: User, name: str, ip: str | None = None) -> Org
 @transaction.atomic
 def update_organization_settings(organization: Organization, *, actor: User, name: str) -> Organization:
     """Rename the organization (its slug, and so its URLs, stay the same)."""
-    organization.name = name.strip()
+    old_name, organization.name = organization.name, name.strip()
     organization.save(update_fields=["name"])
-    _log_change(organization, actor=actor, action="settings_changed")
+    detail = f"name: {old_name} → {organization.name}"
+    record_event(organization, actor=actor, action=MembershipEvent.Action.SETTINGS_CHANGED, detail=detail)
     return organization
 
 
@@ -55,11 +68,13 @@ def update_billing(
     organization: Organization, *, actor: User, billing_email: str, plan_name: str, billing_address: str
 ) -> Organization:
     """Change the billing contact, plan and address."""
-    organization.billing_email = billing_email
-    organization.plan_name = plan_name
-    organization.billing_address = billing_address
-    organization.save(update_fields=["billing_email", "plan_name", "billing_address"])
-    _log_change(organization, actor=actor, action="billing_changed")
+    after = {"billing_email": billing_email, "plan_name": plan_name, "billing_address": billing_address}
+    before = {key: getattr(organization, key) for key in after}
+    for key, value in after.items():
+        setattr(organization, key, value)
+    organization.save(update_fields=list(after))
+    detail = ", ".join(key for key in after if before[key] != after[key])  # which fields, not their values
+    record_event(organization, actor=actor, action=MembershipEvent.Action.BILLING_CHANGED, detail=detail)
     return organization
 
 
@@ -68,7 +83,7 @@ def create_project(organization: Organization, *, actor: User, name: str) -> Pro
     try:
         with transaction.atomic():
             project = Project.objects.create(organization=organization, name=name.strip())
-            _log_change(organization, actor=actor, action="project_created")
+            record_event(organization, actor=actor, action=MembershipEvent.Action.PROJECT_CREATED, detail=project.name)
     except IntegrityError as exc:
         raise DuplicateNameError() from exc
     return project
@@ -76,11 +91,14 @@ def create_project(organization: Organization, *, actor: User, name: str) -> Pro
 
 def rename_project(project: Project, *, actor: User, name: str) -> Project:
     """Rename a project; names are unique (case-insensitively) within an organization."""
-    project.name = name.strip()
+    old_name, project.name = project.name, name.strip()
     try:
         with transaction.atomic():
             project.save(update_fields=["name"])
-            _log_change(project.organization, actor=actor, action="project_renamed")
+            detail = f"{old_name} → {project.name}"
+            record_event(
+                project.organization, actor=actor, action=MembershipEvent.Action.PROJECT_RENAMED, detail=detail
+            )
     except IntegrityError as exc:
         raise DuplicateNameError() from exc
     return project

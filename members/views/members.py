@@ -31,8 +31,10 @@ from members.models import Invitation, Membership, Organization
 from members.roles import OrgRole
 from members.selectors import (
     attach_row_details,
+    hide_unseen_projects,
     membership_in_organization,
     open_invitation_in_organization,
+    pending_invitations_sent_by,
 )
 
 
@@ -50,7 +52,12 @@ def members(request: HttpRequest, organization: Organization) -> HttpResponse:
         "filter_form": filter_form,
         "filters": filters,
         "page": page,
-        "rows": attach_row_details(organization, page.keys),
+        "rows": hide_unseen_projects(
+            attach_row_details(organization, page.keys),
+            organization,
+            user=request.user,
+            membership=request.membership,
+        ),
         "can_manage": request.user.has_perm(f"members.{roles.MANAGE_MEMBERS}", organization),
         "bulk_actions": BulkActionForm.ACTIONS,
         "role_choices": OrgRole.choices,
@@ -196,7 +203,9 @@ def member_edit_role(request: HttpRequest, organization: Organization, membershi
             else:
                 messages.success(request, _("%(name)s is now %(role)s.") % _name_and_role(updated))
             return _back_to_members(request, organization)
-    return _dialog(request, "members/dialogs/edit_role.html", {"form": form, "target": membership})
+    pending_sent = pending_invitations_sent_by(organization, membership.user) if membership.role == OrgRole.OWNER else 0
+    context = {"form": form, "target": membership, "pending_sent": pending_sent}
+    return _dialog(request, "members/dialogs/edit_role.html", context)
 
 
 # --- Confirm dialogs: resend, revoke, remove ---------------------------------------------------------
@@ -246,10 +255,13 @@ class ConfirmAction(View):
             return self.confirm(organization, target, error=error.message)
         return self.done(target, organization, outcome)
 
+    def full_question(self, target: Any, organization: Organization) -> str:
+        return self.question % self.names(target, organization)
+
     def confirm(self, organization: Organization, target: Any, *, error: str = "") -> HttpResponse:
         context = {
             "title": self.title,
-            "question": self.question % self.names(target, organization),
+            "question": self.full_question(target, organization),
             "submit_label": _("Yes"),
             "action_url": self.request.path,  # the dialog posts back to where it was loaded from
             "danger": self.danger,
@@ -297,12 +309,23 @@ class RemoveMember(ConfirmAction):
 
     title = gettext_lazy("Leave")
     question = gettext_lazy(
-        "Remove %(name)s (%(email)s) from %(organization)s? They lose access to the organization and its "
-        "projects, and the invitations they sent that are still pending are revoked."
+        "Remove %(name)s (%(email)s) from %(organization)s? They lose access to the organization and its projects."
     )
     success_message = gettext_lazy("%(name)s was removed from %(organization)s.")
     id_kwarg = "membership_id"
     service = staticmethod(services.remove_member)
+
+    def full_question(self, target: Membership, organization: Organization) -> str:
+        """Says so when the invitations they sent will be revoked with them (#11.2)."""
+        question = super().full_question(target, organization)
+        if pending := pending_invitations_sent_by(organization, target.user):
+            revoked = ngettext(
+                "The invitation they sent that is still pending will be revoked (the invitee is told).",
+                "The %(count)d invitations they sent that are still pending will be revoked (the invitees are told).",
+                pending,
+            )
+            question = f"{question} {revoked % {'count': pending}}"
+        return question
 
     def get_object(self, organization: Organization, object_id: int) -> Membership:
         return membership_in_organization(organization, object_id)

@@ -16,7 +16,7 @@ from members.forms import BillingForm, OrganizationCreateForm, OrganizationSetti
 from members.http import client_ip, require_recent_authentication
 from members.models import Organization
 from members.roles import OrgRole
-from members.selectors import organizations_for
+from members.selectors import organizations_for, pending_invitations_sent_by
 
 
 @login_required
@@ -92,4 +92,5 @@ def leave_organization(request: HttpRequest, organization: Organization) -> Http
             return redirect("members:settings", organization.slug)
         messages.success(request, _("You left %(name)s.") % {"name": organization.name})
         return redirect("members:home")
-    return render(request, "members/leave_organization.html", {"active_nav": "settings"})
+    pending_sent = pending_invitations_sent_by(organization, request.user)
+    return render(request, "members/leave_organization.html", {"active_nav": "settings", "pending_sent": pending_sent})

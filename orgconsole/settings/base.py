@@ -229,6 +229,8 @@ INVITATIONS_PER_INVITER_PER_DAY = env_int("INVITATIONS_PER_INVITER_PER_DAY", 50)
 INVITATIONS_PER_REQUEST = 50
 # API and SCIM: requests each organization API token may make per minute (429 with Retry-After beyond it).
 API_REQUESTS_PER_MINUTE = int(env("API_REQUESTS_PER_MINUTE", "300"))
+# Emails one address may receive from one organization per 24 hours: invitations, resends and revocations.
+EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = int(env("EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY", "5"))
 # `manage.py demo_data` creates accounts with a published password; production turns it off.
 DEMO_DATA_ALLOWED = True
 

@@ -136,7 +136,7 @@ def test_the_invitee_signs_up_from_the_email_and_joins_with_exactly_the_invited_
     expect(cell(owner_page, "grace@example.com", "Status")).to_have_text("Pending")
 
     [email] = emails_to("grace@example.com")
-    assert email.subject == "Olivia Owner invited you to join Acme Corp on OrgConsole"
+    assert email.subject == "Olivia Owner (owner@example.com) invited you to join Acme Corp on OrgConsole"
     invitee = open_page()
     invitee.goto(link_in(email, live_server.url))
     expect(invitee).to_have_url(re.compile("/invitations/join/$"))

@@ -165,8 +165,8 @@ def test_the_organization_page_links_to_its_memberships_instead_of_listing_them(
     assert "Max Member" in listing and "Otto Other" not in listing
 
 
-def test_renaming_an_organization_in_the_admin_goes_through_the_service(staff_client, organization):
-    data = {"name": "Acme Renamed", "billing_email": "", "plan_name": "Free", "billing_address": ""}
+def test_renaming_an_organization_in_the_admin_goes_through_the_service(staff_client, superuser, organization):
+    data = {"name": "Acme Renamed", "billing_email": "", "plan_name": "Enterprise", "billing_address": ""}
     data |= {"projects-TOTAL_FORMS": "0", "projects-INITIAL_FORMS": "0"}
 
     response = staff_client.post(change_url("organization", organization.pk), data)
@@ -174,6 +174,8 @@ def test_renaming_an_organization_in_the_admin_goes_through_the_service(staff_cl
     assert response.status_code == 302, response.content.decode()[:2000]
     organization.refresh_from_db()
     assert organization.name == "Acme Renamed" and organization.slug == "acme"
+    assert MembershipEvent.objects.get(action="settings_changed").actor == superuser
+    assert MembershipEvent.objects.get(action="billing_changed").actor == superuser
 
 
 def test_a_duplicate_project_name_in_the_admin_is_a_message_not_a_500(staff_client, organization):
@@ -188,11 +190,12 @@ def test_a_duplicate_project_name_in_the_admin_is_a_message_not_a_500(staff_clie
     assert db_snapshot() == before
 
 
-def test_creating_a_project_in_the_admin_goes_through_the_service(staff_client, organization):
+def test_creating_a_project_in_the_admin_goes_through_the_service(staff_client, superuser, organization):
     response = staff_client.post(reverse("admin:members_project_add"), {"organization": organization.pk, "name": "Ops"})
 
     assert response.status_code == 302
     assert Project.objects.filter(organization=organization, name="Ops").exists()
+    assert MembershipEvent.objects.get(action="project_created").actor == superuser
 
 
 def test_foreign_keys_to_organizations_use_an_autocomplete_widget(staff_client):
@@ -203,3 +206,25 @@ def test_foreign_keys_to_organizations_use_an_autocomplete_widget(staff_client):
 
     assert "admin-autocomplete" in page
     assert "Org number 3" not in page  # no <option> per organization
+
+
+def test_the_audit_log_shows_request_id_and_reason_without_listing_every_organization(staff_client, organization):
+    from members.models import MembershipEvent
+
+    OrganizationFactory(name="Unrelated Holdings", slug="unrelated")
+    MembershipEvent.objects.create(
+        organization=organization,
+        organization_name="Acme Corp",
+        action="invitation_revoked",
+        reason="inviter_left",
+        request_id="req-abc123",
+    )
+
+    page = staff_client.get(reverse("admin:members_membershipevent_changelist")).content.decode()
+    filtered = staff_client.get(
+        reverse("admin:members_membershipevent_changelist") + f"?organization__id__exact={organization.pk}"
+    )
+
+    assert "req-abc123" in page and "The inviter left the organization" in page
+    assert "Unrelated Holdings" not in page
+    assert filtered.status_code == 200 and "req-abc123" in filtered.content.decode()

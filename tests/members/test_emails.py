@@ -31,7 +31,7 @@ def test_invitation_email_names_the_organization_inviter_role_projects_link_and_
 
     [message] = mail.outbox
     assert message.to == ["new@example.com"]
-    assert message.subject == "Olivia Owner invited you to join Acme Corp on OrgConsole"
+    assert message.subject == "Olivia Owner (owner@example.com) invited you to join Acme Corp on OrgConsole"
     html = html_part(message)
     expiry = invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")
     for body in (message.body, html):
@@ -71,7 +71,7 @@ def test_removed_email(organization, owner, member):
     [message] = mail.outbox
     assert message.to == [member.email]
     assert message.subject == "You were removed from Acme Corp"
-    assert "Olivia Owner removed you" in message.body
+    assert "Olivia Owner (owner@example.com) removed you" in message.body
 
 
 def test_user_supplied_names_are_escaped_in_html_and_plain_in_text(organization, owner, member):
@@ -97,7 +97,10 @@ def test_subjects_are_one_line_even_with_new_lines_in_names(organization, owner)
     organization.save()
     invite(organization, owner)
     run_worker()
-    assert mail.outbox[0].subject == "Olivia Owner invited you to join Acme Injected: header on OrgConsole"
+    assert (
+        mail.outbox[0].subject
+        == "Olivia Owner (owner@example.com) invited you to join Acme Injected: header on OrgConsole"
+    )
 
 
 @pytest.mark.parametrize("kind", ["invitation", "role_changed", "invitation_revoked", "removed"])
@@ -151,3 +154,24 @@ def test_the_answered_builder_writes_to_the_inviter_about_the_invitee(organizati
     assert notification.context["invitee_name"] == stranger.name
     assert notification.context["members_path"] == "/o/acme/members/"
     assert notification.invitation_nonce == ""  # only the invitation email itself is superseded by a resend
+
+
+# --- #11.4: every email names the person who acted by their address as well as their name ---------------------------
+
+
+def test_every_email_names_the_actor_by_address_too(organization, owner, member):
+    invitation = invite(organization, owner, email="guest@example.com")
+    run_worker()  # sent before it is revoked (an invitation email still queued at revocation is cancelled)
+    services.revoke_invitation(invitation, actor=owner)
+    membership = Membership.objects.get(user=member)
+    services.change_member_role(membership, actor=owner, role="owner")
+    services.change_member_role(membership, actor=owner, role="member")
+    services.remove_member(membership, actor=owner)
+    run_worker()
+
+    kinds = [message.tags[0] for message in mail.outbox]
+    assert kinds == ["invitation", "invitation_revoked", "role_changed", "role_changed", "removed"]
+    for message in mail.outbox:
+        for body in (message.body, html_part(message)):
+            assert "Olivia Owner" in body and "(owner@example.com)" in body, (message.tags, body)
+    assert "(owner@example.com)" in mail.outbox[0].subject

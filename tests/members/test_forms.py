@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from members.forms import EditRoleForm, InviteForm, MembersFilterForm
+from members.forms import (
+    EditRoleForm,
+    InviteForm,
+    MembersFilterForm,
+    OrganizationCreateForm,
+    OrganizationSettingsForm,
+    ProjectForm,
+)
+from members.signup_fields import SignupNameForm
 from tests.factories import OrganizationFactory, ProjectFactory
 
 
@@ -121,3 +129,78 @@ def test_filter_form_falls_back_to_defaults_for_bad_values():
 @pytest.fixture
 def organization(db):
     return OrganizationFactory()
+
+
+# --- #11.4: names that go into emails ----------------------------------------------------------------------------
+
+NAME_ATTACKS = [
+    "Acme\u202eevil",
+    "<a href=x>Acme</a>",
+    "Click https://evil.example",
+    "Pay at evil.example",
+    "Acme\nBcc: x",
+]
+
+
+@pytest.mark.parametrize("bad", NAME_ATTACKS)
+@pytest.mark.parametrize(
+    "form_class",
+    [OrganizationCreateForm, OrganizationSettingsForm, ProjectForm, SignupNameForm],
+    ids=lambda c: c.__name__,
+)
+def test_names_with_links_markup_or_control_characters_are_refused(form_class, bad):
+    form = form_class(data={"name": bad})
+    assert not form.is_valid()
+    assert "name" in form.errors
+
+
+@pytest.mark.parametrize("form_class", [OrganizationCreateForm, OrganizationSettingsForm, ProjectForm])
+def test_names_are_capped(form_class):
+    assert not form_class(data={"name": "x" * 101}).is_valid()
+    assert form_class(data={"name": "Acme Corp, Inc. (EU)"}).is_valid()
+
+
+def test_creating_an_organization_with_a_link_in_its_name_changes_nothing(owner_client):
+    from django.urls import reverse
+
+    from tests.helpers import db_snapshot
+
+    before = db_snapshot()
+    response = owner_client.post(reverse("members:organization_create"), {"name": "Free gift at evil.example"})
+
+    assert response.status_code == 200
+    assert "web or email addresses" in response.content.decode()
+    assert db_snapshot() == before
+
+
+# --- #11.4: addresses: internationalized domains are domains; no control characters, local or literal hosts -------
+
+
+def test_internationalized_domains_are_domains_not_case_folded(db):
+    organization = OrganizationFactory()
+
+    different = invite_form(organization, emails="x@straße.de x@strasse.de x@STRASSE.DE")
+
+    assert different.is_valid(), different.errors
+    assert different.cleaned_data["emails"] == ["x@straße.de", "x@strasse.de"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        '"a\x07b"@example.com',
+        '"a\x1bb"@example.com',
+        "someone@localhost",
+        "someone@printer.localhost",
+        "someone@intranet",
+        "someone@[127.0.0.1]",
+        "someone@[IPv6:::1]",
+        "someone@127.0.0.1",
+        "someone@xn--.com",
+    ],
+)
+def test_addresses_we_must_not_send_to_are_refused_with_the_address_named(db, address):
+    form = invite_form(OrganizationFactory(), emails=f"ok@example.com, {address}")
+
+    assert not form.is_valid()
+    assert any(address in str(error) for error in form.errors["emails"]), form.errors

@@ -304,3 +304,81 @@ def test_invite_queries_do_not_grow_with_the_number_of_addresses(organization, o
     assert emails.count() == 50
     assert {e.context["projects"][0]["project"] for e in emails} == {project.name}
     assert {e.invitation_nonce for e in emails} == {i.nonce for i in invited}
+
+
+# --- #11.4: one address gets at most EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY emails from one organization -------
+
+
+def emails_to(address: str) -> int:
+    return OutboundEmail.objects.filter(to_email__iexact=address).count()
+
+
+def test_invite_revoke_cycles_stop_at_the_recipient_cap(settings, organization, owner):
+    from tests.helpers import db_snapshot
+
+    settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = 5
+    refused = None
+    for _cycle in range(50):
+        try:
+            [invitation] = services.invite_members(
+                organization, actor=owner, emails=["Target@example.com"], role="member"
+            ).invited
+        except InvitationLimitError as error:
+            refused = error
+            break
+        services.revoke_invitation(invitation, actor=owner)
+    assert refused is not None and "target@example.com" in refused.message.lower()
+    assert "24 hours" in refused.message
+    assert emails_to("target@example.com") == 5
+
+    before = db_snapshot()
+    with pytest.raises(InvitationLimitError):
+        services.invite_members(organization, actor=owner, emails=["target@example.com"], role="member")
+    assert db_snapshot() == before
+
+
+def test_resends_count_towards_the_cap(settings, organization, owner):
+    settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = 3
+    [invitation] = services.invite_members(organization, actor=owner, emails=["t@example.com"], role="member").invited
+    services.resend_invitation(invitation, actor=owner)
+    services.resend_invitation(invitation, actor=owner)
+
+    with pytest.raises(InvitationLimitError):
+        services.resend_invitation(invitation, actor=owner)
+    assert emails_to("t@example.com") == 3
+
+
+def test_an_invite_naming_one_capped_address_sends_nothing_at_all(settings, organization, owner):
+    settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = 1
+    [invitation] = services.invite_members(organization, actor=owner, emails=["t@example.com"], role="member").invited
+    services.revoke_invitation(invitation, actor=owner)  # past the cap: revoked, silently
+    invitations_before = Invitation.objects.count()
+
+    with pytest.raises(InvitationLimitError):
+        services.invite_members(organization, actor=owner, emails=["fresh@example.com", "t@example.com"], role="member")
+    assert Invitation.objects.count() == invitations_before
+    assert emails_to("fresh@example.com") == 0
+
+
+def test_a_revocation_past_the_cap_still_revokes_but_sends_nothing(settings, organization, owner):
+    settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = 1
+    [invitation] = services.invite_members(organization, actor=owner, emails=["t@example.com"], role="member").invited
+
+    services.revoke_invitation(invitation, actor=owner)
+
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.REVOKED
+    assert emails_to("t@example.com") == 1
+
+
+def test_the_cap_is_per_organization_and_per_day(settings, organization, owner, other_owner):
+    settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = 1
+    services.invite_members(organization, actor=owner, emails=["t@example.com"], role="member")
+    other = Membership.objects.get(user=other_owner).organization
+
+    services.invite_members(other, actor=other_owner, emails=["t@example.com"], role="member")  # another organization
+    OutboundEmail.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    Invitation.objects.update(status=Invitation.Status.REVOKED)
+    services.invite_members(organization, actor=owner, emails=["t@example.com"], role="member")  # a day later
+
+    assert emails_to("t@example.com") == 3

@@ -244,3 +244,70 @@ def test_two_owners_removing_each_other_at_once_leave_one_owner():
 
     assert sum(isinstance(r, DomainError) for r in results) == 1, results
     assert Membership.objects.filter(organization=organization, role=OrgRole.OWNER).count() == 1
+
+
+# --- #11.2: a sender's invitations end when their ownership ends -------------------------------------------------
+
+
+@pytest.fixture
+def second_owner(organization):
+    return MembershipFactory(organization=organization, user__email="second@example.com", owner=True)
+
+
+@pytest.fixture
+def sent_by_second(organization, second_owner):
+    return InvitationFactory(
+        organization=organization, invited_by=second_owner.user, email="alt-account@example.com", role="owner"
+    )
+
+
+def assert_revoked_because(invitation, reason: str) -> None:
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.REVOKED
+    [event] = MembershipEvent.objects.filter(action=MembershipEvent.Action.INVITATION_REVOKED)
+    assert (event.target_email, event.reason) == (invitation.email, reason)
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.INVITATION_REVOKED, to_email=invitation.email).exists()
+
+
+def test_demoting_an_owner_revokes_the_invitations_they_sent_there(owner, second_owner, sent_by_second, other_owner):
+    elsewhere = InvitationFactory(
+        organization=Membership.objects.get(user=other_owner).organization,
+        invited_by=second_owner.user,
+        email="x@example.com",
+    )
+
+    services.change_member_role(second_owner, actor=owner, role=OrgRole.MEMBER)
+
+    assert_revoked_because(sent_by_second, MembershipEvent.Reason.INVITER_DEMOTED)
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == Invitation.Status.PENDING  # only this organization's
+
+
+def test_an_owner_who_leaves_takes_their_pending_invitations_with_them(second_owner, sent_by_second):
+    services.leave_organization(second_owner.organization, actor=second_owner.user)
+
+    assert_revoked_because(sent_by_second, MembershipEvent.Reason.INVITER_LEFT)
+
+
+def test_removing_an_owner_revokes_their_invitations_and_says_why(owner, second_owner, sent_by_second):
+    services.remove_member(second_owner, actor=owner)
+
+    assert_revoked_because(sent_by_second, MembershipEvent.Reason.INVITER_REMOVED)
+
+
+def test_other_role_changes_leave_invitations_alone(owner, organization, member, sent_by_second):
+    services.change_member_role(Membership.objects.get(user=member), actor=owner, role=OrgRole.OWNER)
+
+    sent_by_second.refresh_from_db()
+    assert sent_by_second.status == Invitation.Status.PENDING
+
+
+def test_a_demoted_owners_second_account_cannot_join_with_the_old_invitation(owner, second_owner, sent_by_second):
+    from members.exceptions import InvitationError
+
+    alt = UserFactory(email="alt-account@example.com", verified=True)
+    services.change_member_role(second_owner, actor=owner, role=OrgRole.MEMBER)
+
+    with pytest.raises(InvitationError):
+        services.accept_invitation(sent_by_second, actor=alt)
+    assert not Membership.objects.filter(user=alt).exists()

@@ -7,13 +7,14 @@ import pytest
 
 from members import services
 from members.exceptions import DuplicateNameError
-from members.models import Membership, MembershipEvent
+from members.models import Membership, MembershipEvent, Organization
 from members.roles import OrgRole
 from tests.factories import (
     OrganizationFactory,
     ProjectFactory,
     UserFactory,
 )
+from tests.helpers import run_together
 
 
 @pytest.mark.django_db
@@ -74,3 +75,35 @@ def test_update_settings_and_billing(organization, owner):
         "Pro",
         "1 Road",
     )
+
+
+# --- #11.7: organizations with the same name, at once ---------------------------------------------------------------
+
+
+def test_picking_a_free_slug_costs_the_same_queries_however_many_share_the_name(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner = UserFactory(email="maker@example.com")
+    with CaptureQueriesContext(connection) as first:
+        services.create_organization(actor=owner, name="Same Name")
+    for _ in range(10):
+        services.create_organization(actor=owner, name="Same Name")
+    with CaptureQueriesContext(connection) as twelfth:
+        twelfth_organization = services.create_organization(actor=owner, name="Same Name")
+
+    assert twelfth_organization.slug == "same-name-12"
+    assert len(twelfth.captured_queries) == len(first.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_organizations_created_at_once_with_the_same_name_all_succeed():
+    makers = [UserFactory(email=f"maker{n}@example.com") for n in range(8)]
+
+    results = run_together(
+        *[lambda maker=maker: services.create_organization(actor=maker, name="Same Name") for maker in makers]
+    )
+
+    assert all(isinstance(result, Organization) for result in results), results
+    assert len({result.slug for result in results}) == len(makers)

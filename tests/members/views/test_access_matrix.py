@@ -172,5 +172,13 @@ def test_post(name: str, actor: str, world: SimpleNamespace):
         return
     else:
         assert response.status_code == view.denied_status
-    assert db_snapshot() == before, "a refused POST must change nothing"
+    after = db_snapshot()
+    if response.status_code == 403:
+        # A member's refused write is audited (#11.6), and nothing else changes.
+        refusals = [row for row in after["members.MembershipEvent"] if row["action"] == "refused"]
+        assert [row["actor_id"] for row in refusals] == [getattr(world, actor).pk]
+        after["members.MembershipEvent"] = [
+            row for row in after["members.MembershipEvent"] if row["action"] != "refused"
+        ]
+    assert after == before, "a refused POST must change nothing"
     assert len(mail.outbox) == outbox_before

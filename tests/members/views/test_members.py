@@ -23,7 +23,7 @@ from tests.factories import (
     ProjectMembershipFactory,
     UserFactory,
 )
-from tests.helpers import db_snapshot, recently_authenticated
+from tests.helpers import db_snapshot, db_snapshot_without_refusals, recently_authenticated
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -576,7 +576,7 @@ def test_a_refused_htmx_request_says_why_in_the_dialog(member_client, organizati
         reverse("members:invite", args=[organization.slug]), {"emails": "x@example.com"}, headers=HTMX_FROM_PAGE
     )
     assert_dialog_problem(response, status=403, text="Only an Organization Owner can do this.", refresh=False)
-    assert db_snapshot() == before
+    assert db_snapshot_without_refusals() == before  # the refusal itself is audited (#11.6)
 
 
 def test_a_forged_current_url_is_not_linked(owner_client, organization):
@@ -595,3 +595,76 @@ def test_the_403_page_says_who_can_do_it(member_client, organization):
     page = response.content.decode()
     assert "ask an Organization Owner of the organization to change your role" in page
     assert "owner or admin" not in page  # there is no admin role
+
+
+# --- #11.2: the dialogs say when a person's pending invitations will be revoked -----------------------------------
+
+
+@pytest.fixture
+def co_owner_with_pending(organization):
+    from tests.factories import InvitationFactory, MembershipFactory
+
+    membership = MembershipFactory(organization=organization, user__email="co@example.com", owner=True)
+    InvitationFactory(organization=organization, invited_by=membership.user, email="alt@example.com")
+    return membership
+
+
+def test_the_leave_dialog_says_the_pending_invitations_will_be_revoked(
+    owner_client, organization, co_owner_with_pending, member
+):
+    from members.models import Membership
+
+    with_pending = owner_client.get(
+        reverse("members:member_remove", args=[organization.slug, co_owner_with_pending.pk])
+    )
+    without = owner_client.get(
+        reverse("members:member_remove", args=[organization.slug, Membership.objects.get(user=member).pk])
+    )
+
+    assert "invitation they sent that is still pending will be revoked" in with_pending.content.decode()
+    assert "will be revoked" not in without.content.decode()
+
+
+def test_the_edit_role_dialog_says_so_for_an_owner_with_pending_invitations(
+    owner_client, organization, co_owner_with_pending
+):
+    page = owner_client.get(reverse("members:member_edit_role", args=[organization.slug, co_owner_with_pending.pk]))
+
+    assert "If they are no longer an Organization Owner, the invitation they sent" in page.content.decode()
+
+
+def test_the_leave_organization_page_says_so(organization, co_owner_with_pending):
+    from tests.conftest import client_for
+
+    page = client_for(co_owner_with_pending.user).get(reverse("members:leave", args=[organization.slug]))
+
+    assert "The invitation you sent that is still pending will be revoked" in page.content.decode()
+
+
+# --- #11.7: members see only the projects they may see ---------------------------------------------------------------
+
+
+def test_members_see_only_the_project_names_they_may_see(member_client, owner_client, organization, member):
+    from tests.factories import (
+        InvitationFactory,
+        InvitationProjectFactory,
+        MembershipFactory,
+        ProjectFactory,
+        ProjectMembershipFactory,
+    )
+
+    secret, shared = (
+        ProjectFactory(organization=organization, name="Secret Merger"),
+        ProjectFactory(organization=organization, name="Shared Space"),
+    )
+    colleague = MembershipFactory(organization=organization, user__email="colleague@example.com").user
+    ProjectMembershipFactory(project=secret, user=colleague)
+    ProjectMembershipFactory(project=shared, user=colleague)
+    ProjectMembershipFactory(project=shared, user=member)
+    InvitationProjectFactory(invitation=InvitationFactory(organization=organization), project=secret)
+
+    as_member = member_client.get(members_url(organization)).content.decode()
+    as_owner = owner_client.get(members_url(organization)).content.decode()
+
+    assert "Shared Space" in as_member and "Secret Merger" not in as_member
+    assert "Secret Merger" in as_owner
