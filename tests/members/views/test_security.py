@@ -8,7 +8,7 @@ from django.urls import reverse
 from members.models import MembershipEvent, OutboundEmail
 from tests.conftest import client_for
 from tests.factories import MembershipFactory
-from tests.helpers import db_snapshot
+from tests.helpers import db_snapshot, db_snapshot_without_refusals
 from tests.two_factor import with_totp
 
 
@@ -69,7 +69,8 @@ def test_a_forged_answer_changes_nothing(organization, owner):
 def test_a_member_cannot_turn_it_on_or_off(organization, owner, member):
     with_totp(member)
     client = client_for(member)
-    before = db_snapshot()
+    before = db_snapshot_without_refusals()
     assert client.post(url(organization), {"required": "on"}).status_code == 403
-    assert db_snapshot() == before
+    assert db_snapshot_without_refusals() == before
+    assert MembershipEvent.objects.filter(action=MembershipEvent.Action.REFUSED).count() == 1
     assert not MembershipEvent.objects.filter(action=MembershipEvent.Action.TWO_FACTOR_REQUIRED).exists()
