@@ -9,472 +9,207 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("auth", "0012_alter_user_first_name_max_length"),
+        ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Organization",
+            name='Organization',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("slug", models.SlugField(max_length=120, unique=True, verbose_name="slug")),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("billing_email", models.EmailField(blank=True, max_length=254, verbose_name="billing contact email")),
-                ("plan_name", models.CharField(default="Free", max_length=50, verbose_name="plan")),
-                ("billing_address", models.TextField(blank=True, verbose_name="billing address")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('slug', models.SlugField(max_length=120, unique=True, verbose_name='slug')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('billing_email', models.EmailField(blank=True, max_length=254, verbose_name='billing contact email')),
+                ('plan_name', models.CharField(default='Free', max_length=50, verbose_name='plan')),
+                ('billing_address', models.TextField(blank=True, verbose_name='billing address')),
             ],
             options={
-                "ordering": ["name"],
-                "permissions": [
-                    ("manage_members", "Can invite, edit the role of and remove members"),
-                    ("view_members", "Can see the members of the organization"),
-                    ("view_settings", "Can view organization settings"),
-                    ("change_settings", "Can change organization settings"),
-                    ("view_billing", "Can view billing"),
-                    ("change_billing", "Can change billing"),
-                    ("create_projects", "Can create and rename projects"),
-                ],
+                'ordering': ['name'],
+                'permissions': [('manage_members', 'Can invite, edit the role of and remove members'), ('view_members', 'Can see the members of the organization'), ('view_settings', 'Can view organization settings'), ('change_settings', 'Can change organization settings'), ('view_billing', 'Can view billing'), ('change_billing', 'Can change billing'), ('create_projects', 'Can create and rename projects')],
             },
         ),
         migrations.CreateModel(
-            name="User",
+            name='User',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("password", models.CharField(max_length=128, verbose_name="password")),
-                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
-                (
-                    "is_superuser",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Designates that this user has all permissions without explicitly assigning them.",
-                        verbose_name="superuser status",
-                    ),
-                ),
-                ("email", models.EmailField(max_length=254, unique=True, verbose_name="email address")),
-                ("name", models.CharField(blank=True, max_length=150, verbose_name="name")),
-                ("is_staff", models.BooleanField(default=False, verbose_name="staff status")),
-                ("is_active", models.BooleanField(default=True, verbose_name="active")),
-                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
-                (
-                    "groups",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
-                        related_name="user_set",
-                        related_query_name="user",
-                        to="auth.group",
-                        verbose_name="groups",
-                    ),
-                ),
-                (
-                    "user_permissions",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="Specific permissions for this user.",
-                        related_name="user_set",
-                        related_query_name="user",
-                        to="auth.permission",
-                        verbose_name="user permissions",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('password', models.CharField(max_length=128, verbose_name='password')),
+                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
+                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
+                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
+                ('name', models.CharField(blank=True, max_length=150, verbose_name='name')),
+                ('is_staff', models.BooleanField(default=False, verbose_name='staff status')),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
+                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
+                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
             ],
             options={
-                "ordering": ["email"],
+                'ordering': ['email'],
             },
             managers=[
-                ("objects", members.models.UserManager()),
+                ('objects', members.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name="Invitation",
+            name='Invitation',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("email", models.EmailField(max_length=254, verbose_name="email address")),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[("owner", "Organization Owner"), ("member", "Organization Member")],
-                        default="member",
-                        max_length=20,
-                        verbose_name="Organization Role",
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("accepted", "Accepted"),
-                            ("declined", "Declined"),
-                            ("revoked", "Revoked"),
-                        ],
-                        default="pending",
-                        max_length=20,
-                    ),
-                ),
-                ("nonce", models.CharField(default=members.models.new_nonce, max_length=64)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("expires_at", models.DateTimeField()),
-                ("responded_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "delivery_status",
-                    models.CharField(
-                        choices=[
-                            ("queued", "Sending"),
-                            ("sent", "Sent"),
-                            ("delivered", "Delivered"),
-                            ("failed", "Email failed"),
-                            ("bounced", "Email bounced"),
-                            ("rejected", "Email rejected"),
-                        ],
-                        default="queued",
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "accepted_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "invited_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="invitations_sent",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="invitations",
-                        to="members.organization",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('email', models.EmailField(max_length=254, verbose_name='email address')),
+                ('role', models.CharField(choices=[('owner', 'Organization Owner'), ('member', 'Organization Member')], default='member', max_length=20, verbose_name='Organization Role')),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('revoked', 'Revoked')], default='pending', max_length=20)),
+                ('nonce', models.CharField(default=members.models.new_nonce, max_length=64)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('expires_at', models.DateTimeField()),
+                ('responded_at', models.DateTimeField(blank=True, null=True)),
+                ('delivery_status', models.CharField(choices=[('queued', 'Sending'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('failed', 'Email failed'), ('bounced', 'Email bounced'), ('rejected', 'Email rejected')], default='queued', max_length=20)),
+                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('invited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invitations_sent', to=settings.AUTH_USER_MODEL)),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='members.organization')),
             ],
             options={
-                "ordering": ["-sent_at"],
+                'ordering': ['-sent_at'],
             },
         ),
         migrations.CreateModel(
-            name="MembershipEvent",
+            name='MembershipEvent',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("organization_name", models.CharField(max_length=100)),
-                ("actor_email", models.EmailField(blank=True, max_length=254)),
-                (
-                    "action",
-                    models.CharField(
-                        choices=[
-                            ("organization_created", "Organization created"),
-                            ("invited", "Invited"),
-                            ("invitation_resent", "Invitation resent"),
-                            ("invitation_revoked", "Invitation revoked"),
-                            ("invitation_accepted", "Invitation accepted"),
-                            ("invitation_declined", "Invitation declined"),
-                            ("role_changed", "Role changed"),
-                            ("member_removed", "Member removed"),
-                            ("member_left", "Member left"),
-                        ],
-                        max_length=40,
-                    ),
-                ),
-                ("target_email", models.EmailField(blank=True, max_length=254)),
-                ("old_role", models.CharField(blank=True, max_length=20)),
-                ("new_role", models.CharField(blank=True, max_length=20)),
-                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="events",
-                        to="members.organization",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organization_name', models.CharField(max_length=100)),
+                ('actor_email', models.EmailField(blank=True, max_length=254)),
+                ('action', models.CharField(choices=[('organization_created', 'Organization created'), ('invited', 'Invited'), ('invitation_resent', 'Invitation resent'), ('invitation_revoked', 'Invitation revoked'), ('invitation_accepted', 'Invitation accepted'), ('invitation_declined', 'Invitation declined'), ('role_changed', 'Role changed'), ('member_removed', 'Member removed'), ('member_left', 'Member left')], max_length=40)),
+                ('target_email', models.EmailField(blank=True, max_length=254)),
+                ('old_role', models.CharField(blank=True, max_length=20)),
+                ('new_role', models.CharField(blank=True, max_length=20)),
+                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organization', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='members.organization')),
             ],
             options={
-                "ordering": ["-created_at"],
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="Membership",
+            name='Membership',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[("owner", "Organization Owner"), ("member", "Organization Member")],
-                        default="member",
-                        max_length=20,
-                        verbose_name="Organization Role",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="joined")),
-                (
-                    "invited_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to="members.organization",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('owner', 'Organization Owner'), ('member', 'Organization Member')], default='member', max_length=20, verbose_name='Organization Role')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='joined')),
+                ('invited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='members.organization')),
             ],
             options={
-                "ordering": ["organization", "user__email"],
+                'ordering': ['organization', 'user__email'],
             },
         ),
         migrations.CreateModel(
-            name="OutboundEmail",
+            name='OutboundEmail',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("invitation", "Invitation"),
-                            ("role_changed", "Role changed"),
-                            ("invitation_revoked", "Invitation revoked"),
-                            ("removed", "Removed from organization"),
-                            ("invitation_accepted", "Invitation accepted"),
-                            ("invitation_declined", "Invitation declined"),
-                        ],
-                        max_length=40,
-                    ),
-                ),
-                ("to_email", models.EmailField(max_length=254)),
-                ("context", models.JSONField(blank=True, default=dict)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("queued", "Queued"),
-                            ("sent", "Sent"),
-                            ("failed", "Failed"),
-                            ("cancelled", "Cancelled"),
-                        ],
-                        default="queued",
-                        max_length=20,
-                    ),
-                ),
-                ("attempts", models.PositiveIntegerField(default=0)),
-                ("last_error", models.TextField(blank=True)),
-                ("provider_message_id", models.CharField(blank=True, db_index=True, max_length=255)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("next_attempt_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("sent_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "invitation",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="emails",
-                        to="members.invitation",
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="members.organization",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('invitation', 'Invitation'), ('role_changed', 'Role changed'), ('invitation_revoked', 'Invitation revoked'), ('removed', 'Removed from organization'), ('invitation_accepted', 'Invitation accepted'), ('invitation_declined', 'Invitation declined')], max_length=40)),
+                ('to_email', models.EmailField(max_length=254)),
+                ('context', models.JSONField(blank=True, default=dict)),
+                ('status', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='queued', max_length=20)),
+                ('attempts', models.PositiveIntegerField(default=0)),
+                ('last_error', models.TextField(blank=True)),
+                ('provider_message_id', models.CharField(blank=True, db_index=True, max_length=255)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                ('invitation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='emails', to='members.invitation')),
+                ('organization', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='members.organization')),
             ],
             options={
-                "ordering": ["-created_at"],
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="Project",
+            name='Project',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="projects", to="members.organization"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='projects', to='members.organization')),
             ],
             options={
-                "ordering": ["name"],
-                "permissions": [
-                    ("write_project_data", "Can write data in the project"),
-                    ("manage_project_access", "Can grant and revoke access to the project"),
-                ],
+                'ordering': ['name'],
+                'permissions': [('write_project_data', 'Can write data in the project'), ('manage_project_access', 'Can grant and revoke access to the project')],
             },
         ),
         migrations.CreateModel(
-            name="InvitationProject",
+            name='InvitationProject',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("admin", "Project Admin"),
-                            ("read_write", "Project Read-Write"),
-                            ("read_only", "Project Read-Only"),
-                        ],
-                        max_length=20,
-                        verbose_name="project role",
-                    ),
-                ),
-                (
-                    "invitation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="project_grants",
-                        to="members.invitation",
-                    ),
-                ),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="members.project"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('admin', 'Project Admin'), ('read_write', 'Project Read-Write'), ('read_only', 'Project Read-Only')], max_length=20, verbose_name='project role')),
+                ('invitation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='project_grants', to='members.invitation')),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='members.project')),
             ],
             options={
-                "ordering": ["project__name"],
+                'ordering': ['project__name'],
             },
         ),
         migrations.CreateModel(
-            name="ProjectMembership",
+            name='ProjectMembership',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("admin", "Project Admin"),
-                            ("read_write", "Project Read-Write"),
-                            ("read_only", "Project Read-Only"),
-                        ],
-                        max_length=20,
-                        verbose_name="project role",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="project_memberships",
-                        to="members.project",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="project_memberships",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('admin', 'Project Admin'), ('read_write', 'Project Read-Write'), ('read_only', 'Project Read-Only')], max_length=20, verbose_name='project role')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='project_memberships', to='members.project')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='project_memberships', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["project__name"],
+                'ordering': ['project__name'],
             },
         ),
         migrations.AddConstraint(
-            model_name="user",
-            constraint=models.UniqueConstraint(
-                django.db.models.functions.text.Lower("email"), name="user_email_ci_unique"
-            ),
+            model_name='user',
+            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='user_email_ci_unique'),
         ),
         migrations.AddIndex(
-            model_name="membershipevent",
-            index=models.Index(fields=["organization", "-created_at"], name="event_org_created_idx"),
+            model_name='membershipevent',
+            index=models.Index(fields=['organization', '-created_at'], name='event_org_created_idx'),
         ),
         migrations.AddIndex(
-            model_name="membership",
-            index=models.Index(fields=["organization", "role"], name="membership_org_role_idx"),
+            model_name='membership',
+            index=models.Index(fields=['organization', 'role'], name='membership_org_role_idx'),
         ),
         migrations.AddConstraint(
-            model_name="membership",
-            constraint=models.UniqueConstraint(fields=("organization", "user"), name="one_membership_per_org_user"),
+            model_name='membership',
+            constraint=models.UniqueConstraint(fields=('organization', 'user'), name='one_membership_per_org_user'),
         ),
         migrations.AddIndex(
-            model_name="invitation",
-            index=models.Index(fields=["organization", "status", "-sent_at"], name="invitation_org_status_idx"),
+            model_name='invitation',
+            index=models.Index(fields=['organization', 'status', '-sent_at'], name='invitation_org_status_idx'),
         ),
         migrations.AddIndex(
-            model_name="invitation",
-            index=models.Index(fields=["invited_by", "sent_at"], name="invitation_inviter_sent_idx"),
+            model_name='invitation',
+            index=models.Index(fields=['invited_by', 'sent_at'], name='invitation_inviter_sent_idx'),
         ),
         migrations.AddConstraint(
-            model_name="invitation",
-            constraint=models.UniqueConstraint(
-                models.F("organization"),
-                django.db.models.functions.text.Lower("email"),
-                condition=models.Q(("status", "pending")),
-                name="one_pending_invitation_per_org_email",
-            ),
+            model_name='invitation',
+            constraint=models.UniqueConstraint(models.F('organization'), django.db.models.functions.text.Lower('email'), condition=models.Q(('status', 'pending')), name='one_pending_invitation_per_org_email'),
         ),
         migrations.AddIndex(
-            model_name="outboundemail",
-            index=models.Index(fields=["status", "next_attempt_at"], name="outbound_status_next_idx"),
+            model_name='outboundemail',
+            index=models.Index(fields=['status', 'next_attempt_at'], name='outbound_status_next_idx'),
         ),
         migrations.AddConstraint(
-            model_name="project",
-            constraint=models.UniqueConstraint(
-                models.F("organization"),
-                django.db.models.functions.text.Lower("name"),
-                name="project_name_unique_per_org",
-            ),
+            model_name='project',
+            constraint=models.UniqueConstraint(models.F('organization'), django.db.models.functions.text.Lower('name'), name='project_name_unique_per_org'),
         ),
         migrations.AddConstraint(
-            model_name="invitationproject",
-            constraint=models.UniqueConstraint(fields=("invitation", "project"), name="one_grant_per_project"),
+            model_name='invitationproject',
+            constraint=models.UniqueConstraint(fields=('invitation', 'project'), name='one_grant_per_project'),
         ),
         migrations.AddConstraint(
-            model_name="projectmembership",
-            constraint=models.UniqueConstraint(fields=("project", "user"), name="one_project_membership_per_user"),
+            model_name='projectmembership',
+            constraint=models.UniqueConstraint(fields=('project', 'user'), name='one_project_membership_per_user'),
         ),
     ]
