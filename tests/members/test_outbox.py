@@ -261,7 +261,7 @@ def test_a_task_queued_under_the_old_task_path_is_still_delivered(organization, 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_moves_an_invitation_emails_nonce_out_of_its_template_context():
-    before, after = ("members", "0002_cache_table"), ("members", "0003_outboundemail_invitation_nonce")
+    before, after = ("members", "0002_cache_table"), ("members", "0003_nonce_api_scim_audit_sort_keys")
     executor = MigrationExecutor(connection)
     executor.migrate([before])
     old_apps = executor.loader.project_state([before]).apps
