@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from members.exceptions import LastOwnerError
+from members.member_list import MEMBERSHIP, Query, fetch_keys
 from members.models import Invitation, Membership, Organization, User
 from members.roles import OrgRole
-from members.selectors import member_rows
+from members.services.bulk import BulkAction, removal_skip, role_change_skip
 
 # The most rows one bulk request acts on (each is a locked row, an audit event and an email).
 BULK_LIMIT = 1000
@@ -23,18 +24,12 @@ ROW_VALUE = re.compile(r"^([mi])(\d{1,18})$")
 
 
 class BulkActionForm(forms.Form):
-    ACTIONS = [
-        ("change_role", gettext_lazy("Change role")),
-        ("remove", gettext_lazy("Remove")),
-        ("revoke", gettext_lazy("Revoke Invitation")),
-        ("resend", gettext_lazy("Resend invitation")),
-    ]
-    action = forms.ChoiceField(label=gettext_lazy("Bulk action"), choices=ACTIONS)
+    action = forms.ChoiceField(label=gettext_lazy("Bulk action"), choices=BulkAction.choices)
     new_role = forms.ChoiceField(label=gettext_lazy("New Organization Role"), choices=OrgRole.choices, required=False)
 
     def clean(self) -> dict:
         data = super().clean()
-        if data.get("action") == "change_role" and not data.get("new_role"):
+        if data.get("action") == BulkAction.CHANGE_ROLE and not data.get("new_role"):
             self.add_error("new_role", _("Choose the Organization Role to give."))
         return data
 
@@ -57,9 +52,9 @@ def selection_from(organization: Organization, data: QueryDict, *, filters: dict
     Malformed values are ignored; ids of another organization are dropped when the rows are loaded."""
     selection = Selection()
     if data.get("all") == "1":
-        for row in member_rows(organization, **filters)[: BULK_LIMIT + 1]:
-            ids = selection.membership_ids if row["row_kind"] == "membership" else selection.invitation_ids
-            ids.append(row["row_id"])
+        # The Members page's own keyset query: one index scan that stops past the limit, at any size.
+        for *_sort_keys, kind, row_id in fetch_keys(organization, Query(**filters), limit=BULK_LIMIT + 1):
+            (selection.membership_ids if kind == MEMBERSHIP else selection.invitation_ids).append(row_id)
         return selection
     for value in dict.fromkeys(data.getlist("row")):
         if match := ROW_VALUE.match(value):
@@ -83,7 +78,7 @@ def preview(organization: Organization, *, actor: User, action: str, new_role: s
     memberships.sort(key=lambda membership: order[membership.pk])  # the order the service acts in
     invitations = list(Invitation.objects.filter(organization=organization, pk__in=selection.invitation_ids))
     result = Preview()
-    if action in {"revoke", "resend"}:
+    if action in {BulkAction.REVOKE, BulkAction.RESEND}:
         for membership in memberships:
             result.skips.append((membership.user.email, _("A member, not an invitation.")))
         for invitation in invitations:
@@ -97,10 +92,8 @@ def preview(organization: Organization, *, actor: User, action: str, new_role: s
     owners_left = Membership.objects.filter(organization=organization, role=OrgRole.OWNER).count()
     for membership in memberships:
         email = membership.user.email
-        if action == "change_role" and membership.role == new_role:
-            result.skips.append((email, _("Already %(role)s.") % {"role": OrgRole(new_role).label}))
-        elif action == "remove" and membership.user_id == actor.pk:
-            result.skips.append((email, _("That is you: use Leave organization in Settings to leave.")))
+        if reason := _skip(action, membership, actor=actor, new_role=new_role):
+            result.skips.append((email, reason))
         elif membership.role == OrgRole.OWNER and owners_left == 1:
             result.skips.append((email, str(LastOwnerError().message)))
         else:
@@ -109,10 +102,16 @@ def preview(organization: Organization, *, actor: User, action: str, new_role: s
     return result
 
 
+def _skip(action: str, membership: Membership, *, actor: User, new_role: str) -> str:
+    if action == BulkAction.CHANGE_ROLE:
+        return role_change_skip(membership, role=new_role)
+    return removal_skip(membership, actor=actor)
+
+
 def touches_owners(organization: Organization, *, action: str, new_role: str, selection: Selection) -> bool:
     """Whether the action would make or unmake an Organization Owner (then the password is asked again,
     as the single Edit Role and Leave do)."""
-    if action == "change_role" and new_role == OrgRole.OWNER:
+    if action == BulkAction.CHANGE_ROLE and new_role == OrgRole.OWNER:
         return True
     owners = Membership.objects.filter(organization=organization, pk__in=selection.membership_ids, role=OrgRole.OWNER)
-    return action in {"change_role", "remove"} and owners.exists()
+    return action in {BulkAction.CHANGE_ROLE, BulkAction.REMOVE} and owners.exists()

@@ -7,14 +7,7 @@ user-facing message when it refuses. Callers use ``from members import services`
 from members.services.acceptance import AcceptResult, accept_invitation, decline_invitation
 from members.services.accounts import record_account_event
 from members.services.audit import purge_expired_events, record_export
-from members.services.bulk import (
-    BulkResult,
-    bulk_change_role,
-    bulk_remove,
-    bulk_resend,
-    bulk_revoke,
-    invite_from_file,
-)
+from members.services.bulk import BulkAction, BulkResult, bulk_action, invite_from_file
 from members.services.invitations import InviteResult, invite_members, resend_invitation, revoke_invitation
 from members.services.memberships import change_member_role, end_sent_invitations, leave_organization, remove_member
 from members.services.organizations import (
@@ -29,14 +22,12 @@ from members.services.tokens import CreatedToken, create_api_token, revoke_api_t
 
 __all__ = [
     "AcceptResult",
+    "BulkAction",
     "BulkResult",
     "CreatedToken",
     "InviteResult",
     "accept_invitation",
-    "bulk_change_role",
-    "bulk_remove",
-    "bulk_resend",
-    "bulk_revoke",
+    "bulk_action",
     "change_member_role",
     "create_api_token",
     "create_organization",

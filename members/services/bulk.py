@@ -8,25 +8,29 @@ behind. One more audit event records the bulk request itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.exceptions import DomainError, InvitationNotPendingError
 from members.models import Invitation, Membership, MembershipEvent, Organization, User
 from members.roles import OrgRole
 from members.services._common import lock_organization, record_event
-from members.services.invitations import (
-    InviteResult,
-    _ensure_within_daily_limits,
-    _lock_sender,
-    invite_members,
-    resend_invitation,
-    revoke_invitation,
-)
+from members.services.invitations import InviteResult, invite_members, resend_invitation, revoke_invitation
 from members.services.memberships import change_member_role, remove_member
+from members.services.sending import ensure_within_daily_limits, lock_sender
+
+
+class BulkAction(models.TextChoices):
+    CHANGE_ROLE = "change_role", gettext_lazy("Change role")
+    REMOVE = "remove", gettext_lazy("Remove")
+    REVOKE = "revoke", gettext_lazy("Revoke Invitation")
+    RESEND = "resend", gettext_lazy("Resend invitation")
 
 
 @dataclass
@@ -37,29 +41,37 @@ class BulkResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _apply_each[Row: (Membership, Invitation)](
-    rows: Iterable[tuple[str, Row]], apply: Callable[[Row], object], result: BulkResult
-) -> None:
-    for label, row in rows:
-        try:
-            with transaction.atomic():  # a savepoint: a refused row leaves nothing behind
-                apply(row)
-        except DomainError as error:
-            result.skipped.append((label, error.message))
-        else:
-            result.applied.append(label)
+# Why a row is passed over before its single action is tried ("" when it is not); the preview asks the same.
+def role_change_skip(membership: Membership, *, role: str) -> str:
+    return _("Already %(role)s.") % {"role": OrgRole(role).label} if membership.role == role else ""
 
 
-def _memberships(organization: Organization, ids: list[int], result: BulkResult) -> list[tuple[str, Membership]]:
+def removal_skip(membership: Membership, *, actor: User) -> str:
+    if membership.user_id == actor.pk:
+        return _("That is you: use Leave organization in Settings to leave.")
+    return ""
+
+
+def _memberships(
+    organization: Organization, ids: Sequence[int], result: BulkResult, *, skip: Callable[[Membership], str]
+) -> list[tuple[str, Membership]]:
+    """The selected members in the order given; rows gone since the selection, and rows ``skip`` names a
+    reason for, go to ``result.skipped``."""
     found = Membership.objects.select_related("user", "organization").filter(organization=organization, pk__in=ids)
     by_id = {membership.pk: membership for membership in found}
     gone = [pk for pk in ids if pk not in by_id]
     if gone:
         result.skipped.append((_("%(count)d rows") % {"count": len(gone)}, _("No longer members.")))
-    return [(by_id[pk].user.email, by_id[pk]) for pk in ids if pk in by_id]
+    rows = []
+    for membership in (by_id[pk] for pk in ids if pk in by_id):
+        if reason := skip(membership):
+            result.skipped.append((membership.user.email, reason))
+        else:
+            rows.append((membership.user.email, membership))
+    return rows
 
 
-def _invitations(organization: Organization, ids: list[int], result: BulkResult) -> list[tuple[str, Invitation]]:
+def _invitations(organization: Organization, ids: Sequence[int], result: BulkResult) -> list[tuple[str, Invitation]]:
     found = Invitation.objects.select_related("organization", "invited_by").filter(
         organization=organization, pk__in=ids
     )
@@ -75,77 +87,60 @@ def _invitations(organization: Organization, ids: list[int], result: BulkResult)
     return [(invitation.email, invitation) for invitation in pending]
 
 
-def _record_request(
-    organization: Organization, *, actor: User, action: str, result: BulkResult, ip: str | None
-) -> None:
-    detail = f"{action}: {len(result.applied)} applied, {len(result.skipped)} skipped"
+# The audit action each row's own event records, per bulk action (the bulk request's event names it too).
+ROW_EVENTS = {
+    BulkAction.CHANGE_ROLE: MembershipEvent.Action.ROLE_CHANGED,
+    BulkAction.REMOVE: MembershipEvent.Action.MEMBER_REMOVED,
+    BulkAction.REVOKE: MembershipEvent.Action.INVITATION_REVOKED,
+    BulkAction.RESEND: MembershipEvent.Action.INVITATION_RESENT,
+}
+
+
+@transaction.atomic
+def bulk_action(
+    organization: Organization,
+    *,
+    actor: User,
+    action: str,
+    membership_ids: Sequence[int] = (),
+    invitation_ids: Sequence[int] = (),
+    role: str = "",
+    ip: str | None = None,
+) -> BulkResult:
+    """Apply one bulk ``action`` (a ``BulkAction``) to the selected rows: Change role (to ``role``) and Remove
+    act on memberships, Revoke Invitation and Resend invitation on open invitations. Never the last owner;
+    the actor is not removed (Leave organization is the way to leave); a resend past the daily limits is
+    refused as a whole (``InvitationLimitError`` with the numbers), never half-sent."""
+    action = BulkAction(action)
+    lock_organization(organization)
+    result = BulkResult()
+    apply: Callable[[Any], object]
+    match action:
+        case BulkAction.CHANGE_ROLE:
+            new_role = OrgRole(role)
+            rows = _memberships(organization, membership_ids, result, skip=partial(role_change_skip, role=new_role))
+            apply = partial(change_member_role, actor=actor, role=new_role, ip=ip)
+        case BulkAction.REMOVE:
+            rows = _memberships(organization, membership_ids, result, skip=partial(removal_skip, actor=actor))
+            apply = partial(remove_member, actor=actor, ip=ip)
+        case BulkAction.REVOKE:
+            rows = _invitations(organization, invitation_ids, result)
+            apply = partial(revoke_invitation, actor=actor, ip=ip)
+        case BulkAction.RESEND:
+            lock_sender(organization, actor)  # the actor's row too: the per-inviter limit is decided under it
+            rows = _invitations(organization, invitation_ids, result)
+            ensure_within_daily_limits(organization, actor=actor, new_sends=len(rows))
+            apply = partial(resend_invitation, actor=actor, ip=ip)
+    for label, row in rows:
+        try:
+            with transaction.atomic():  # a savepoint: a refused row leaves nothing behind
+                apply(row)
+        except DomainError as error:
+            result.skipped.append((label, error.message))
+        else:
+            result.applied.append(label)
+    detail = f"{ROW_EVENTS[action]}: {len(result.applied)} applied, {len(result.skipped)} skipped"
     record_event(organization, actor=actor, action=MembershipEvent.Action.BULK_ACTION, detail=detail, ip=ip)
-
-
-@transaction.atomic
-def bulk_change_role(
-    organization: Organization, *, actor: User, membership_ids: list[int], role: str, ip: str | None = None
-) -> BulkResult:
-    """Give each selected member ``role``; members who have it already are skipped, and so is a demotion
-    that would leave no Organization Owner."""
-    role = OrgRole(role)
-    lock_organization(organization)
-    result = BulkResult()
-    rows = []
-    for label, membership in _memberships(organization, membership_ids, result):
-        if membership.role == role:
-            result.skipped.append((label, _("Already %(role)s.") % {"role": role.label}))
-        else:
-            rows.append((label, membership))
-    _apply_each(rows, lambda m: change_member_role(m, actor=actor, role=role, ip=ip), result)
-    _record_request(organization, actor=actor, action=MembershipEvent.Action.ROLE_CHANGED, result=result, ip=ip)
-    return result
-
-
-@transaction.atomic
-def bulk_remove(
-    organization: Organization, *, actor: User, membership_ids: list[int], ip: str | None = None
-) -> BulkResult:
-    """Remove each selected member (and revoke the invitations they sent), never the last owner; the actor
-    is skipped (Leave organization is the way to leave)."""
-    lock_organization(organization)
-    result = BulkResult()
-    rows = []
-    for label, membership in _memberships(organization, membership_ids, result):
-        if membership.user_id == actor.pk:
-            result.skipped.append((label, _("That is you: use Leave organization in Settings to leave.")))
-        else:
-            rows.append((label, membership))
-    _apply_each(rows, lambda m: remove_member(m, actor=actor, ip=ip), result)
-    _record_request(organization, actor=actor, action=MembershipEvent.Action.MEMBER_REMOVED, result=result, ip=ip)
-    return result
-
-
-@transaction.atomic
-def bulk_revoke(
-    organization: Organization, *, actor: User, invitation_ids: list[int], ip: str | None = None
-) -> BulkResult:
-    """Revoke each selected open invitation."""
-    lock_organization(organization)
-    result = BulkResult()
-    rows = _invitations(organization, invitation_ids, result)
-    _apply_each(rows, lambda i: revoke_invitation(i, actor=actor, ip=ip), result)
-    _record_request(organization, actor=actor, action=MembershipEvent.Action.INVITATION_REVOKED, result=result, ip=ip)
-    return result
-
-
-@transaction.atomic
-def bulk_resend(
-    organization: Organization, *, actor: User, invitation_ids: list[int], ip: str | None = None
-) -> BulkResult:
-    """Send each selected open invitation again. The daily limits count every row: a selection past them
-    is refused as a whole (``InvitationLimitError`` with the numbers), never half-sent."""
-    _lock_sender(organization, actor)
-    result = BulkResult()
-    rows = _invitations(organization, invitation_ids, result)
-    _ensure_within_daily_limits(organization, actor=actor, new_sends=len(rows))
-    _apply_each(rows, lambda i: resend_invitation(i, actor=actor, ip=ip), result)
-    _record_request(organization, actor=actor, action=MembershipEvent.Action.INVITATION_RESENT, result=result, ip=ip)
     return result
 
 
@@ -156,8 +151,8 @@ def invite_from_file(
     """Invite the rows of a previewed file (email, Organization Role, {project name: project role}) through the
     invite service, one call per (role, access) group. The daily limits count every row up front: a file
     past them is refused whole (``InvitationLimitError`` with the numbers), never half-sent."""
-    _lock_sender(organization, actor)
-    _ensure_within_daily_limits(organization, actor=actor, new_sends=len(rows))
+    lock_sender(organization, actor)
+    ensure_within_daily_limits(organization, actor=actor, new_sends=len(rows))
     projects = {project.name: project for project in organization.projects.all()}
     groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
     for email, role, access in rows:

@@ -8,22 +8,18 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from members import outbox
 from members.addresses import candidates, key, same_address
 from members.emails import invitation_email, invitation_revoked_email
-from members.exceptions import InvitationLimitError, InvitationNotPendingError
+from members.exceptions import InvitationNotPendingError
 from members.models import (
     Invitation,
     InvitationProject,
     MembershipEvent,
     Organization,
-    OutboundEmail,
     Project,
     User,
     new_nonce,
@@ -36,6 +32,12 @@ from members.services._common import (
     record_events,
     record_invitation_event,
 )
+from members.services.sending import (
+    addresses_at_cap,
+    ensure_within_daily_limits,
+    ensure_within_recipient_cap,
+    lock_sender,
+)
 
 
 @dataclass
@@ -45,85 +47,6 @@ class InviteResult:
     invited: list[Invitation] = field(default_factory=list)
     already_members: list[str] = field(default_factory=list)
     already_invited: list[Invitation] = field(default_factory=list)
-
-
-def _sends_in_last_day(organization: Organization, *, actor: User) -> tuple[int, int]:
-    """Invitations and resends sent in the last 24 hours, by the organization and by the actor
-    (in any organization). Counted from the audit rows, which record every send."""
-    since = timezone.now() - timedelta(hours=24)
-    sends = MembershipEvent.objects.filter(
-        action__in=[MembershipEvent.Action.INVITED, MembershipEvent.Action.INVITATION_RESENT], created_at__gte=since
-    )
-    return sends.filter(organization=organization).count(), sends.filter(actor=actor).count()
-
-
-def _ensure_within_daily_limits(organization: Organization, *, actor: User, new_sends: int) -> None:
-    """Refuse sends beyond the daily limits; the caller holds the organization lock (and the actor's)."""
-    by_organization, by_actor = _sends_in_last_day(organization, actor=actor)
-    org_limit = settings.INVITATIONS_PER_ORGANIZATION_PER_DAY
-    actor_limit = settings.INVITATIONS_PER_INVITER_PER_DAY
-    if by_organization + new_sends > org_limit:
-        raise InvitationLimitError(
-            _(
-                "This organization can send %(limit)d invitations a day and has %(left)d left today; "
-                "you tried to send %(count)d. Try again tomorrow."
-            )
-            % {"limit": org_limit, "left": max(org_limit - by_organization, 0), "count": new_sends}
-        )
-    if by_actor + new_sends > actor_limit:
-        raise InvitationLimitError(
-            _(
-                "You can send %(limit)d invitations a day and have %(left)d left today; "
-                "you tried to send %(count)d. Try again tomorrow."
-            )
-            % {"limit": actor_limit, "left": max(actor_limit - by_actor, 0), "count": new_sends}
-        )
-
-
-# What an address receives from an organization and counts towards its daily cap (#11.4).
-CAPPED_KINDS = (OutboundEmail.Kind.INVITATION, OutboundEmail.Kind.INVITATION_REVOKED)
-
-
-def _emails_to_addresses_today(organization: Organization, addresses: list[str]) -> dict[str, int]:
-    """How many capped emails each (lower-cased) address got from the organization in the last 24 hours."""
-    since = timezone.now() - timedelta(hours=24)
-    rows = (
-        OutboundEmail.objects.filter(organization=organization, kind__in=CAPPED_KINDS, created_at__gte=since)
-        .annotate(e=Lower("to_email"))
-        .filter(e__in=[address.lower() for address in addresses])
-        .values("e")
-        .annotate(n=Count("pk"))
-    )
-    return {row["e"]: row["n"] for row in rows}
-
-
-def _addresses_at_cap(organization: Organization, addresses: list[str]) -> list[str]:
-    """The addresses that may not get another email from the organization today (caller holds its lock)."""
-    counts = _emails_to_addresses_today(organization, addresses)
-    cap = settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY
-    return [address for address in addresses if counts.get(address.lower(), 0) >= cap]
-
-
-def _ensure_within_recipient_cap(organization: Organization, addresses: list[str]) -> None:
-    """Refuse the whole send when any address already got its daily share of emails from the organization."""
-    if over := _addresses_at_cap(organization, addresses):
-        raise InvitationLimitError(
-            ngettext(
-                "%(addresses)s has already received %(cap)d emails from this organization in the last 24 hours "
-                "(invitations, resends and revocations count). Nothing was sent; try again tomorrow.",
-                "%(addresses)s have already received %(cap)d emails each from this organization in the last 24 "
-                "hours (invitations, resends and revocations count). Nothing was sent; try again tomorrow.",
-                len(over),
-            )
-            % {"addresses": ", ".join(over), "cap": settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY}
-        )
-
-
-def _lock_sender(organization: Organization, actor: User) -> None:
-    # Always organization first, then the actor: the per-organization and per-inviter counts are
-    # decided while both rows are held, so concurrent invites cannot overshoot either limit.
-    lock_organization(organization)
-    User.objects.select_for_update().filter(pk=actor.pk).first()
 
 
 def _member_keys(organization: Organization, emails: list[str]) -> set[str]:
@@ -240,12 +163,12 @@ def invite_members(
         if project.organization_id != organization.pk:
             raise ValueError(f"Project {project.pk} is not in organization {organization.pk}.")
 
-    _lock_sender(organization, actor)
+    lock_sender(organization, actor)
     result, to_invite = _classify(organization, _unique(emails))
     if not to_invite:
         return result
-    _ensure_within_daily_limits(organization, actor=actor, new_sends=len(to_invite))
-    _ensure_within_recipient_cap(organization, to_invite)
+    ensure_within_daily_limits(organization, actor=actor, new_sends=len(to_invite))
+    ensure_within_recipient_cap(organization, to_invite)
     result.invited = _create_invitations(
         organization, actor=actor, emails=to_invite, role=role, project_roles=project_roles, ip=ip
     )
@@ -255,10 +178,10 @@ def invite_members(
 @transaction.atomic
 def resend_invitation(invitation: Invitation, *, actor: User, ip: str | None = None) -> Invitation:
     """Send a pending (or expired) invitation again with a fresh link and expiry; older links stop working."""
-    _lock_sender(invitation.organization, actor)
+    lock_sender(invitation.organization, actor)
     invitation = lock_invitation(invitation, pending_only=True)
-    _ensure_within_daily_limits(invitation.organization, actor=actor, new_sends=1)
-    _ensure_within_recipient_cap(invitation.organization, [invitation.email])
+    ensure_within_daily_limits(invitation.organization, actor=actor, new_sends=1)
+    ensure_within_recipient_cap(invitation.organization, [invitation.email])
     now = timezone.now()
     invitation.nonce = new_nonce()
     invitation.sent_at = now
@@ -288,7 +211,7 @@ def revoke_locked_invitation(invitation: Invitation, *, actor: User, ip: str | N
     )
     # Revoking is never refused (a live link is worse than a missing email); past the address's daily cap
     # the revocation is silent. The caller holds the organization lock the count is decided under.
-    if not _addresses_at_cap(invitation.organization, [invitation.email]):
+    if not addresses_at_cap(invitation.organization, [invitation.email]):
         outbox.queue(invitation_revoked_email(invitation, actor=actor))
 
 

@@ -18,6 +18,7 @@ from members.forms import MembersFilterForm
 from members.http import client_ip, require_recent_authentication
 from members.models import Organization
 from members.roles import OrgRole
+from members.services.bulk import BulkAction
 
 
 @organization_view(roles.MANAGE_MEMBERS)
@@ -33,7 +34,15 @@ def members_bulk(request: HttpRequest, organization: Organization) -> HttpRespon
         if touches_owners(organization, action=data_["action"], new_role=data_["new_role"], selection=selection):
             require_recent_authentication(request)  # making or unmaking an Organization Owner
         try:
-            result = _run(request, organization, form.cleaned_data, selection)
+            result = services.bulk_action(
+                organization,
+                actor=request.user,
+                action=data_["action"],
+                membership_ids=selection.membership_ids,
+                invitation_ids=selection.invitation_ids,
+                role=data_["new_role"],
+                ip=client_ip(request),
+            )
         except DomainError as exc:
             error = exc.message
         else:
@@ -45,9 +54,9 @@ def members_bulk(request: HttpRequest, organization: Organization) -> HttpRespon
         "selection": selection,
         "plan": preview(organization, actor=request.user, action=action, new_role=new_role, selection=selection),
         "error": error,
-        "action_label": dict(BulkActionForm.ACTIONS).get(action, _("Bulk action")),
+        "action_label": BulkAction(action).label if action else _("Bulk action"),
         "new_role_label": OrgRole(new_role).label if new_role else "",
-        "danger": action in {"remove", "revoke"},
+        "danger": action in {BulkAction.REMOVE, BulkAction.REVOKE},
         "active_nav": "members",
     }
     # A refused POST is a 400; a GET is a page that says what to do.
@@ -66,23 +75,8 @@ def _bulk_error(form: BulkActionForm, selection: Selection) -> str:
     return ""
 
 
-def _run(request: HttpRequest, organization: Organization, data: dict, selection: Selection) -> services.BulkResult:
-    common = {"actor": request.user, "ip": client_ip(request)}
-    match data["action"]:
-        case "change_role":
-            return services.bulk_change_role(
-                organization, membership_ids=selection.membership_ids, role=data["new_role"], **common
-            )
-        case "remove":
-            return services.bulk_remove(organization, membership_ids=selection.membership_ids, **common)
-        case "revoke":
-            return services.bulk_revoke(organization, invitation_ids=selection.invitation_ids, **common)
-        case _:
-            return services.bulk_resend(organization, invitation_ids=selection.invitation_ids, **common)
-
-
 def _report(request: HttpRequest, form: BulkActionForm, result: services.BulkResult) -> None:
-    label = dict(BulkActionForm.ACTIONS)[form.cleaned_data["action"]]
+    label = BulkAction(form.cleaned_data["action"]).label
     if result.applied:
         messages.success(
             request,

@@ -22,7 +22,6 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from members import roles, services
 from members.access import organization_view
-from members.bulk import BulkActionForm
 from members.exceptions import DomainError
 from members.forms import EditRoleForm, InviteForm, MembersFilterForm
 from members.http import client_ip, require_recent_authentication
@@ -36,6 +35,7 @@ from members.selectors import (
     open_invitation_in_organization,
     pending_invitations_sent_by,
 )
+from members.services.bulk import BulkAction
 
 
 @organization_view(roles.VIEW_MEMBERS)
@@ -59,7 +59,7 @@ def members(request: HttpRequest, organization: Organization) -> HttpResponse:
             membership=request.membership,
         ),
         "can_manage": request.user.has_perm(f"members.{roles.MANAGE_MEMBERS}", organization),
-        "bulk_actions": BulkActionForm.ACTIONS,
+        "bulk_actions": BulkAction.choices,
         "role_choices": OrgRole.choices,
         # From the membership the page already loaded: no extra query.
         "can_export": roles.EXPORT_MEMBERS in roles.organization_permissions(request.membership.role),

@@ -10,11 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import Invitation, MembershipEvent
-from members.selectors import PAGE_SIZE
+from members.member_list import PAGE_SIZE, Query, members_page, position_from
+from members.models import Invitation, Membership, MembershipEvent, User
+from members.selectors import attach_row_details
 from tests.conftest import client_for
 from tests.factories import InvitationFactory, InvitationProjectFactory, MembershipFactory, ProjectMembershipFactory
 from tests.helpers import db_snapshot, db_snapshot_without_refusals
@@ -64,7 +67,7 @@ def test_export_follows_the_search_and_filters_with_project_access_and_utc_dates
     )
     member = MembershipFactory(organization=organization, user__email="anna@example.com", user__name="Anna")
     ProjectMembershipFactory(project=grant.project, user=member.user, role="admin")
-    MembershipFactory(organization=organization, user__email="bob@example.com")
+    MembershipFactory(organization=organization, user__email="bob@example.com", user__name="Bob")  # no "ann"
 
     rows = exported(owner_client, organization, "?q=ann&sort=name&page=3")
 
@@ -156,3 +159,77 @@ def test_export_memory_does_not_grow_with_the_row_count(owner_client, organizati
 
     assert (small_lines, large_lines) == (1 + 1 + 150, 1 + 1 + 1_500)  # header, the owner, the invitations
     assert large_peak < small_peak * 1.25 + 64_000, (small_peak, large_peak)
+
+
+def _people(organization, count: int) -> None:
+    """Members with accented, mixed-case names and pending and expired invitations (one INSERT each)."""
+    names = ["José Núñez", "jose nunez", "Zoë Ångström", "", "Anna Berg", "ANNA berg"]
+    users = User.objects.bulk_create(
+        User(email=f"p{n:04}@example.com", name=names[n % len(names)]) for n in range(count)
+    )
+    Membership.objects.bulk_create(
+        Membership(organization=organization, user=user, role="owner" if n % 9 == 0 else "member")
+        for n, user in enumerate(users)
+    )
+    now = timezone.now()
+    Invitation.objects.bulk_create(
+        Invitation(
+            organization=organization,
+            email=f"jose{n:03}@example.com",
+            sent_at=now - timedelta(days=n % 5),
+            expires_at=now + timedelta(days=2 - n % 5),
+        )
+        for n in range(count // 3)
+    )
+
+
+def _every_page(organization, params: dict[str, str]) -> list[str]:
+    """The addresses on every page of the Members page for ``params``, following Next as a user would."""
+    query, found, position = Query(**{"sort": "name", **params}), [], dict(params)
+    while True:
+        page = members_page(organization, query, position_from(position, query))
+        found += [row.email for row in attach_row_details(organization, page.keys)]
+        if not page.has_next:
+            return found
+        page.link(params)
+        position = dict(pair.split("=", 1) for pair in page.links["next"][1:].split("&"))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"q": "jose"}, {"q": "ANGSTROM", "sort": "-name"}, {"role": "owner", "sort": "date"}, {"status": "expired"}],
+)
+def test_export_has_the_same_rows_in_the_same_order_as_the_pages_for_the_filters(
+    owner_client, organization, monkeypatch, params
+):
+    monkeypatch.setattr("members.member_export.MEMBERS_EXPORT_CHUNK_SIZE", 7)  # many chunks, seams between them
+    _people(organization, 3 * PAGE_SIZE)
+
+    rows = exported(owner_client, organization, "?" + "&".join(f"{k}={v}" for k, v in params.items()))
+
+    assert [row[1] for row in rows[1:]] == _every_page(organization, params)
+    assert len(rows) > 2
+
+
+def _export_queries(client, organization) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(export_url(organization))
+        for _chunk in response.streaming_content:
+            pass
+    return len(queries)
+
+
+def test_export_query_count_grows_with_chunks_never_with_rows(owner_client, organization, monkeypatch):
+    _export_queries(owner_client, organization)  # the session's first request does its own one-off writes
+    _invite_many(organization, 10, 0)
+    ten = _export_queries(owner_client, organization)
+    _invite_many(organization, 400, 10)
+    four_hundred_and_ten = _export_queries(owner_client, organization)
+    assert four_hundred_and_ten == ten  # one chunk of 500 either way: no query per row
+
+    # Invitations only past the first chunk: each further chunk is one keyset seek and two detail queries.
+    monkeypatch.setattr("members.member_export.MEMBERS_EXPORT_CHUNK_SIZE", 50)
+    few = _export_queries(owner_client, organization)  # 411 rows: 9 chunks
+    _invite_many(organization, 1_090, 410)
+    many = _export_queries(owner_client, organization)  # 1,501 rows: 31 chunks
+    assert many - few == (31 - 9) * 3, (few, many)

@@ -25,8 +25,13 @@ def test_change_role_for_several_members_emails_and_records_each_plus_the_reques
     a, b = MembershipFactory.create_batch(2, organization=organization)
     already = MembershipFactory(organization=organization, role=OrgRole.OWNER)
 
-    result = services.bulk_change_role(
-        organization, actor=owner, membership_ids=[a.pk, b.pk, already.pk], role=OrgRole.OWNER, ip=IP
+    result = services.bulk_action(
+        organization,
+        actor=owner,
+        action="change_role",
+        membership_ids=[a.pk, b.pk, already.pk],
+        role=OrgRole.OWNER,
+        ip=IP,
     )
 
     assert result.applied == [a.user.email, b.user.email]
@@ -43,8 +48,8 @@ def test_demoting_every_owner_skips_the_last_one(organization, owner):
     second = MembershipFactory(organization=organization, role=OrgRole.OWNER)
     mine = Membership.objects.get(user=owner)
 
-    result = services.bulk_change_role(
-        organization, actor=owner, membership_ids=[second.pk, mine.pk], role=OrgRole.MEMBER
+    result = services.bulk_action(
+        organization, actor=owner, action="change_role", membership_ids=[second.pk, mine.pk], role=OrgRole.MEMBER
     )
 
     assert result.applied == [second.user.email]
@@ -57,7 +62,7 @@ def test_remove_several_members_skips_the_actor_and_tells_each_person(organizati
     a, b = MembershipFactory.create_batch(2, organization=organization)
     mine = Membership.objects.get(user=owner)
 
-    result = services.bulk_remove(organization, actor=owner, membership_ids=[a.pk, mine.pk, b.pk])
+    result = services.bulk_action(organization, action="remove", actor=owner, membership_ids=[a.pk, mine.pk, b.pk])
 
     assert result.applied == [a.user.email, b.user.email]
     assert [who for who, _why in result.skipped] == [owner.email]
@@ -71,7 +76,9 @@ def test_revoke_applies_to_pending_invitations_only_and_never_to_another_organiz
     accepted = InvitationFactory(organization=organization, accepted=True)
     elsewhere = InvitationFactory(organization=OrganizationFactory())
 
-    result = services.bulk_revoke(organization, actor=owner, invitation_ids=[pending.pk, accepted.pk, elsewhere.pk])
+    result = services.bulk_action(
+        organization, action="revoke", actor=owner, invitation_ids=[pending.pk, accepted.pk, elsewhere.pk]
+    )
 
     assert result.applied == [pending.email]
     assert result.skipped == [
@@ -87,7 +94,9 @@ def test_resend_sends_each_with_a_fresh_link(organization, owner):
     invitations = InvitationFactory.create_batch(3, organization=organization)
     nonces = {i.pk: i.nonce for i in invitations}
 
-    result = services.bulk_resend(organization, actor=owner, invitation_ids=[i.pk for i in invitations])
+    result = services.bulk_action(
+        organization, action="resend", actor=owner, invitation_ids=[i.pk for i in invitations]
+    )
 
     assert len(result.applied) == 3 and not result.skipped
     for invitation in Invitation.objects.filter(pk__in=nonces):
@@ -101,7 +110,7 @@ def test_a_resend_past_the_daily_limit_is_refused_whole(organization, owner, set
     before = db_snapshot()
 
     with pytest.raises(InvitationLimitError) as refused:
-        services.bulk_resend(organization, actor=owner, invitation_ids=[i.pk for i in invitations])
+        services.bulk_action(organization, action="resend", actor=owner, invitation_ids=[i.pk for i in invitations])
 
     assert "2 invitations a day" in refused.value.message and "send 3" in refused.value.message
     assert db_snapshot() == before

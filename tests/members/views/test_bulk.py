@@ -4,10 +4,16 @@ organizations change nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from members.bulk import BULK_LIMIT
 from members.models import Invitation, Membership, MembershipEvent
 from members.roles import OrgRole
 from members.selectors import PAGE_SIZE
@@ -112,3 +118,50 @@ def test_members_and_other_organizations_change_nothing(request, organization, w
 
     assert response.status_code == (403 if who == "member" else 404)
     assert db_snapshot_without_refusals() == before and len(mail.outbox) == sent  # the refusal is audited
+
+
+def test_all_matching_selects_the_members_pages_rows_through_its_keyset_query(owner_client, organization):
+    # The page's accent- and case-blind search: "jose" finds "José" (the old dict-row query did not).
+    jose = MembershipFactory(organization=organization, user__name="José Núñez")
+    invited = InvitationFactory(organization=organization, email="JOSE.n@example.com")
+    MembershipFactory(organization=organization, user__name="Ann", user__email="ann@example.com")
+
+    preview = owner_client.get(bulk_url(organization), {"action": "remove", "all": "1", "q": "jose"})
+
+    selection = preview.context["selection"]
+    assert (selection.membership_ids, selection.invitation_ids) == ([jose.pk], [invited.pk])
+
+
+def _preview_queries(client, organization) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(bulk_url(organization), {"action": "resend", "all": "1"}).status_code == 200
+    return len(queries)
+
+
+def test_all_matching_costs_the_same_number_of_queries_at_any_size(owner_client, organization):
+    _preview_queries(owner_client, organization)  # the session's first request does its own one-off writes
+    InvitationFactory.create_batch(5, organization=organization)
+    few = _preview_queries(owner_client, organization)
+    now = timezone.now()
+    Invitation.objects.bulk_create(
+        Invitation(organization=organization, email=f"p{n}@example.com", sent_at=now, expires_at=now + timedelta(1))
+        for n in range(BULK_LIMIT - 10)
+    )
+    many = _preview_queries(owner_client, organization)
+
+    assert many == few
+
+
+def test_all_matching_past_the_limit_is_refused_with_the_numbers(owner_client, organization):
+    now = timezone.now()
+    Invitation.objects.bulk_create(
+        Invitation(organization=organization, email=f"p{n}@example.com", sent_at=now, expires_at=now + timedelta(1))
+        for n in range(BULK_LIMIT + 1)
+    )
+    before = db_snapshot()
+
+    response = owner_client.post(bulk_url(organization) + "?status=pending", {"action": "revoke", "all": "1"})
+
+    assert response.status_code == 400
+    assert f"at most {BULK_LIMIT} rows" in response.content.decode()
+    assert db_snapshot() == before
