@@ -66,9 +66,12 @@ def _param(value: object) -> object:
 
 
 def _key(row: tuple, *, dated: bool) -> Key:
-    """A row's key, its date an aware datetime on every database (SQLite hands back naive UTC text)."""
+    """A row's key, its date an aware datetime on every database (SQLite hands back naive UTC, as text or as a
+    datetime depending on the column's declared type)."""
     if dated and isinstance(row[0], str):
         return (datetime.fromisoformat(row[0]).replace(tzinfo=UTC), *row[1:])
+    if dated and isinstance(row[0], datetime) and timezone.is_naive(row[0]):
+        return (row[0].replace(tzinfo=UTC), *row[1:])
     return tuple(row)
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from members import services
+from members.api.cursors import invalid_cursor, make_cursor, read_cursor
 from members.api.idempotency import idempotent
-from members.api.members import READ, WRITE, call_service, decode_cursor, encode_cursor, invitation_access
-from members.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS, form_problem
+from members.api.members import READ, WRITE, call_service, invitation_access
+from members.api.problems import LIST_PROBLEMS, WRITE_PROBLEMS, form_problem
 from members.api.schemas import InvitationOut, InvitationPage, InvitationsIn, InvitationsResult
 from members.forms import PROJECT_FIELD_PREFIX, InviteForm
 from members.models import Invitation
@@ -38,16 +42,30 @@ class PageQuery(Schema):
     limit: int = 50
 
 
-@router.get("/invitations", response={200: InvitationPage, **COMMON_PROBLEMS}, auth=READ)
+def _sent_before(cursor: str | None, organization_id: int) -> Q:
+    """Invitations after the cursor's row in the list's order (newest sent first, then highest id)."""
+    if not cursor:
+        return Q()
+    try:
+        sent, pk = read_cursor(cursor, f"invitations:{organization_id}")
+        sent_at = datetime.fromisoformat(sent)
+    except (TypeError, ValueError) as exc:
+        raise invalid_cursor() from exc
+    return Q(sent_at__lt=sent_at) | Q(sent_at=sent_at, pk__lt=pk)
+
+
+@router.get("/invitations", response={200: InvitationPage, **LIST_PROBLEMS}, auth=READ)
 def list_invitations(request: HttpRequest, query: Query[PageQuery]) -> dict:
-    """Open invitations (Pending and Expired), most recently sent first."""
-    offset = decode_cursor(query.cursor) if query.cursor else 0
+    """Open invitations (Pending and Expired), most recently sent first, in keyset pages (opaque ``cursor``)."""
+    organization_id = request.auth.organization_id
     limit = min(max(query.limit, 1), 200)
-    page = list(open_invitations(request.auth.organization)[offset : offset + limit + 1])
-    return {
-        "items": [invitation_out(invitation) for invitation in page[:limit]],
-        "next_cursor": encode_cursor(offset + limit) if len(page) > limit else None,
-    }
+    rows = open_invitations(request.auth.organization).filter(_sent_before(query.cursor, organization_id))
+    page = list(rows[: limit + 1])
+    next_cursor = None
+    if len(page) > limit:
+        last = page[limit - 1]
+        next_cursor = make_cursor(f"invitations:{organization_id}", [last.sent_at.isoformat(), last.pk])
+    return {"items": [invitation_out(invitation) for invitation in page[:limit]], "next_cursor": next_cursor}
 
 
 def _invite(request: HttpRequest, body: InvitationsIn) -> tuple[int, dict]:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from members import services
+from members import member_list, services
 from members.api.auth import TokenAuth
-from members.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS, ProblemError, form_problem
+from members.api.cursors import invalid_cursor, make_cursor, read_cursor
+from members.api.problems import COMMON_PROBLEMS, LIST_PROBLEMS, WRITE_PROBLEMS, ProblemError, form_problem
 from members.api.schemas import (
     MemberOut,
     MemberPage,
@@ -24,32 +22,14 @@ from members.api.schemas import (
 from members.api_tokens import acting_as
 from members.exceptions import DomainError
 from members.forms import PROJECT_FIELD_PREFIX, EditRoleForm, MembersFilterForm, ProjectAccessForm
-from members.models import ApiToken, Membership, ProjectMembership
-from members.selectors import attach_row_details, member_rows, membership_in_organization
+from members.models import ApiToken, Membership, Organization, ProjectMembership
+from members.selectors import MemberRow, attach_row_details, membership_in_organization
 
 READ = TokenAuth("members:read")
 WRITE = TokenAuth("members:write")
 MAX_LIMIT = 200
 
 router = Router(tags=["members"])
-
-
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        kind, _sep, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
-        offset = int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        offset = -1
-        kind = ""
-    if kind != "o" or offset < 0:
-        raise ProblemError(
-            422, _("The request is not valid."), _("The cursor is not valid; start from the first page.")
-        )
-    return offset
 
 
 def project_access(user_ids: list[int], organization_id: int) -> dict[int, list[dict]]:
@@ -104,34 +84,54 @@ def list_projects(request: HttpRequest) -> list:
     return list(request.auth.organization.projects.order_by("name"))
 
 
-@router.get("/members", response={200: MemberPage, **COMMON_PROBLEMS}, auth=READ)
+def _members_scope(organization: Organization, query: member_list.Query) -> str:
+    return f"members:{organization.pk}:{query.q}:{query.role}:{query.status}:{query.sort}"
+
+
+def _after(cursor: str | None, organization: Organization, query: member_list.Query) -> member_list.Key | None:
+    """The row key a cursor points after (None for the first page); a 400 for a forged or foreign one."""
+    if not cursor:
+        return None
+    key = member_list.decode_cursor(read_cursor(cursor, _members_scope(organization, query)), query)
+    if key is None:
+        raise invalid_cursor()
+    return key
+
+
+def _row_out(row: MemberRow, access: dict[int, list[dict]]) -> MemberRowOut:
+    return MemberRowOut(
+        kind=row.kind,
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        role=row.role,
+        status=row.status,
+        delivery=row.delivery,
+        date=row.date,
+        invited_by=row.invited_by.email if row.invited_by else None,
+        projects=access.get(row.obj.user_id, []) if row.is_membership else invitation_access(row.obj),
+    )
+
+
+@router.get("/members", response={200: MemberPage, **LIST_PROBLEMS}, auth=READ)
 def list_members(request: HttpRequest, query: Query[MembersQuery]) -> dict:
-    """The Members page's rows: the same search (``q``), filters (``role``, ``status``) and ``sort``."""
+    """The Members page's rows: the same search (``q``), filters (``role``, ``status``), ``sort`` and keyset
+    pages (``members.member_list``): a page costs the same at any depth, and rows added or removed meanwhile never
+    shift the next page. ``next_cursor`` is opaque and only valid with the same filters."""
     filters = MembersFilterForm(query.dict(include={"q", "role", "status", "sort"}))
     if not filters.is_valid():
         raise form_problem(filters)
-    offset = decode_cursor(query.cursor) if query.cursor else 0
-    limit = min(max(query.limit, 1), MAX_LIMIT)
     organization = request.auth.organization
-    page = list(member_rows(organization, **filters.filters())[offset : offset + limit + 1])
-    rows = attach_row_details(organization, page[:limit])
+    page_query = member_list.Query(**filters.filters())
+    limit = min(max(query.limit, 1), MAX_LIMIT)
+    after = _after(query.cursor, organization, page_query)
+    keys = member_list.fetch_keys(organization, page_query, cursor=after, limit=limit + 1)
+    rows = attach_row_details(organization, keys[:limit])
     access = project_access([r.obj.user_id for r in rows if r.is_membership], organization.pk)
-    items = [
-        MemberRowOut(
-            kind=row.kind,
-            id=row.id,
-            name=row.name,
-            email=row.email,
-            role=row.role,
-            status=row.status,
-            delivery=row.delivery,
-            date=row.date,
-            invited_by=row.invited_by.email if row.invited_by else None,
-            projects=access.get(row.obj.user_id, []) if row.is_membership else invitation_access(row.obj),
-        )
-        for row in rows
-    ]
-    return {"items": items, "next_cursor": encode_cursor(offset + limit) if len(page) > limit else None}
+    next_cursor = None
+    if len(keys) > limit:
+        next_cursor = make_cursor(_members_scope(organization, page_query), member_list.encode_cursor(keys[limit - 1]))
+    return {"items": [_row_out(row, access) for row in rows], "next_cursor": next_cursor}
 
 
 @router.get("/members/{member_id}", response={200: MemberOut, **COMMON_PROBLEMS}, auth=READ)

@@ -65,6 +65,8 @@ def form_problem(form: Any) -> ProblemError:
 
 # Every operation may answer these (declared in the schema so clients and schemathesis expect them).
 COMMON_PROBLEMS: dict[int, type[Problem]] = {401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem}
+# Lists may also refuse a forged, malformed or foreign cursor: 400.
+LIST_PROBLEMS: dict[int, type[Problem]] = {**COMMON_PROBLEMS, 400: Problem}
 # Writes may also be refused by a service rule (the last owner, daily limits): 409.
 WRITE_PROBLEMS: dict[int, type[Problem]] = {**COMMON_PROBLEMS, 400: Problem, 409: Problem}
 

@@ -51,7 +51,7 @@ def test_bad_filters_and_cursors_are_problems_with_the_forms_messages(api):
     assert response.json()["errors"] == [
         {"field": "role", "message": "Select a valid choice. admin is not one of the available choices."}
     ]
-    assert api.get("/api/v1/members", {"cursor": "nonsense"}).status_code == 422
+    assert api.get("/api/v1/members", {"cursor": "nonsense"}).status_code == 400
 
 
 def test_change_role_goes_through_the_service_audited_with_the_token(api, organization, tokens):
