@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from members.models import ApiToken, Membership
+from members.models import ApiToken, IdempotencyKey, Membership
 from members.roles import OrgRole
 
 # Secret scanners (GitHub's, trufflehog) find leaked tokens by a fixed prefix and length.
@@ -94,3 +95,23 @@ def token_in_organization(organization: object, token_id: int) -> ApiToken:
     if token is None:
         raise Http404("No such token.")
     return token
+
+
+# --- idempotency keys: honoured for IDEMPOTENCY_KEY_RETENTION_HOURS, then forgotten and deleted -------------------
+
+
+def idempotency_cutoff(*, now: datetime | None = None) -> datetime:
+    """Keys created before this are past their retention: no longer honoured, and the sweep deletes them."""
+    return (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_RETENTION_HOURS)
+
+
+def purge_expired_idempotency_keys(*, now: datetime | None = None, batch_size: int = 1000) -> int:
+    """Delete the idempotency keys past their retention, a batch per statement so the worker's sweep never holds
+    long locks (the index on ``created_at`` finds them); returns how many were deleted."""
+    cutoff = idempotency_cutoff(now=now)
+    deleted = 0
+    while True:
+        batch = list(IdempotencyKey.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return deleted
+        deleted += IdempotencyKey.objects.filter(pk__in=batch).delete()[0]

@@ -56,6 +56,8 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["token", "key"], name="one_idempotency_key_per_token")]
+        # The worker's sweep deletes the keys past their retention by age, every few seconds.
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_created_idx")]
 
     def __str__(self) -> str:
         return self.key

@@ -1,5 +1,7 @@
 """``Idempotency-Key`` on creates: a retried request with the same key and body gets the stored answer and
-creates nothing new; the same key with another body is refused."""
+creates nothing new; the same key with another body is refused. A key is honoured for
+``IDEMPOTENCY_KEY_RETENTION_HOURS`` (24 by default, as Stripe does); then it is forgotten, and the worker's sweep
+deletes it (``members.api_tokens.purge_expired_idempotency_keys``)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from members.api.problems import ProblemError
+from members.api_tokens import idempotency_cutoff
 from members.models import ApiToken, IdempotencyKey
 
 MAX_KEY_LENGTH = 255
@@ -31,6 +34,8 @@ def idempotent(
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
     with transaction.atomic():
         # A concurrent request with the same key waits on the unique index here, then finds the stored answer.
+        # A key past its retention is forgotten, whether or not the sweep has deleted it yet: a new request.
+        IdempotencyKey.objects.filter(token=token, key=key, created_at__lt=idempotency_cutoff()).delete()
         record, created = IdempotencyKey.objects.get_or_create(token=token, key=key, defaults={"request_hash": digest})
         if not created:
             if record.request_hash != digest:

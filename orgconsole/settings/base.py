@@ -229,6 +229,9 @@ INVITATIONS_PER_INVITER_PER_DAY = env_int("INVITATIONS_PER_INVITER_PER_DAY", 50)
 INVITATIONS_PER_REQUEST = 50
 # API and SCIM: requests each organization API token may make per minute (429 with Retry-After beyond it).
 API_REQUESTS_PER_MINUTE = int(env("API_REQUESTS_PER_MINUTE", "300"))
+# An API Idempotency-Key is honoured this long (like Stripe's 24 hours); older keys are forgotten (a request
+# reusing one is a new request) and deleted by the worker's sweep.
+IDEMPOTENCY_KEY_RETENTION_HOURS = env_int("IDEMPOTENCY_KEY_RETENTION_HOURS", 24)
 # Emails one address may receive from one organization per 24 hours: invitations, resends and revocations.
 EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = int(env("EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY", "5"))
 # `manage.py demo_data` creates accounts with a published password; production turns it off.

@@ -143,3 +143,20 @@ def test_no_members_page_query_scans_users_memberships_or_invitations_at_100000_
                 continue
             plan = explained(captured["sql"])
             assert not SCANNED_TABLES.search(plan), (view, captured["sql"], plan)
+
+
+def test_the_sweep_of_tasks_left_running_reads_an_index_not_the_task_table(plan):
+    from django_tasks_db.models import DBTaskResult
+
+    from members.worker import DELIVERY_TASKS
+
+    lost = DBTaskResult.objects.filter(
+        status="RUNNING", task_path__in=DELIVERY_TASKS, started_at__lt=timezone.now()
+    ).order_by("started_at")
+    assert "members_dbtaskresult_running_idx" in plan(lost.values_list("pk", flat=True)[:100])
+
+
+def test_expired_idempotency_keys_are_found_by_age_through_an_index(plan):
+    from members.models import IdempotencyKey
+
+    assert "idempotency_key_created_idx" in plan(IdempotencyKey.objects.filter(created_at__lt=timezone.now())[:1000])

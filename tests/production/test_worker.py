@@ -149,3 +149,17 @@ def test_a_worker_killed_mid_send_loses_nothing_and_the_restarted_worker_sends_o
     sent = [outbound for event, _, outbound in mailbox.read(fast["MAILBOX_PATH"]) if event == "sent"]
     assert sent == [str(pk)], output
     assert restarted.returncode == 0, output
+
+
+def test_run_worker_sweep_deletes_idempotency_keys_past_their_retention(transactional_db, organization, owner):
+    from members.models import IdempotencyKey
+    from members.services.tokens import create_api_token
+
+    token = create_api_token(organization, actor=owner, name="ci", scopes=["members:write"], expires_in_days=30).token
+    old = IdempotencyKey.objects.create(token=token, key="old", request_hash="x", created_at=timezone.now())
+    IdempotencyKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    IdempotencyKey.objects.create(token=token, key="recent", request_hash="y")
+
+    call_command("run_worker", batch=True, interval=0, startup_delay=False, requeue_after=300, verbosity=0)
+
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["recent"]

@@ -3,7 +3,8 @@
 It never exits on a database connection error: ``ResilientWorker`` reconnects with backoff and carries on. A
 worker killed while sending an email leaves its task row RUNNING and the email ``queued`` (the transaction that
 would have marked it sent died with the process). The sweep, every ``--sweep-interval`` seconds, settles such
-tasks and puts their emails back on the queue, and requeues queued emails whose task was lost altogether;
+tasks and puts their emails back on the queue, and requeues queued emails whose task was lost altogether (it also
+deletes the API's idempotency keys past ``IDEMPOTENCY_KEY_RETENTION_HOURS``);
 ``deliver_email`` sends only rows still queued, under a row lock, so a duplicate task is harmless.
 """
 
@@ -22,6 +23,7 @@ from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+from members.api_tokens import purge_expired_idempotency_keys
 from members.outbox import requeue_stalled
 from members.worker import ResilientWorker, close_connections, settle_lost_tasks
 
@@ -29,9 +31,11 @@ logger = logging.getLogger("members.worker")
 
 
 def sweep(*, settle_after: timedelta, requeue_after: timedelta) -> int:
-    """Settle tasks a dead worker left running and requeue lost emails, once; never let a failure stop the worker."""
+    """Settle tasks a dead worker left running and requeue lost emails, once, and delete the API's idempotency keys
+    past their retention; never let a failure stop the worker. Returns how many emails were requeued."""
     try:
         count = settle_lost_tasks(grace=settle_after) + requeue_stalled(older_than=requeue_after)
+        purged = purge_expired_idempotency_keys()
     except Exception as error:  # the database is down: the next sweep tries again
         logger.warning("outbox sweep failed", extra={"error": type(error).__name__})
         return 0
@@ -39,6 +43,8 @@ def sweep(*, settle_after: timedelta, requeue_after: timedelta) -> int:
         close_connections()  # this thread's own connection; don't hold it (or a broken one) between sweeps
     if count:
         logger.warning("outbox sweep requeued stalled emails", extra={"requeued": count})
+    if purged:
+        logger.info("sweep deleted expired idempotency keys", extra={"deleted": purged})
     return count
 
 
