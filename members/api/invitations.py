@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
 
 from members import services
 from members.api.cursors import invalid_cursor, make_cursor, read_cursor
 from members.api.idempotency import idempotent
-from members.api.members import READ, WRITE, call_service, invitation_access
-from members.api.problems import LIST_PROBLEMS, WRITE_PROBLEMS, form_problem
-from members.api.schemas import InvitationOut, InvitationPage, InvitationsIn, InvitationsResult
-from members.forms import PROJECT_FIELD_PREFIX, InviteForm
+from members.api.members import READ, WRITE, call_service, invitation_access, project_access_data
+from members.api.problems import LIST_PROBLEMS, WRITE_PROBLEMS, ProblemError, form_problem
+from members.api.schemas import InvitationOut, InvitationPage, InvitationsIn, InvitationsResult, PageQuery
+from members.forms import InviteForm
 from members.models import Invitation
 from members.selectors import open_invitation_in_organization, open_invitations
 from members.tokens import invitation_token_generator
@@ -37,11 +39,6 @@ def invitation_out(invitation: Invitation) -> dict:
     }
 
 
-class PageQuery(Schema):
-    cursor: str | None = None
-    limit: int = 50
-
-
 def _sent_before(cursor: str | None, organization_id: int) -> Q:
     """Invitations after the cursor's row in the list's order (newest sent first, then highest id)."""
     if not cursor:
@@ -58,7 +55,7 @@ def _sent_before(cursor: str | None, organization_id: int) -> Q:
 def list_invitations(request: HttpRequest, query: Query[PageQuery]) -> dict:
     """Open invitations (Pending and Expired), most recently sent first, in keyset pages (opaque ``cursor``)."""
     organization_id = request.auth.organization_id
-    limit = min(max(query.limit, 1), 200)
+    limit = query.limit
     rows = open_invitations(request.auth.organization).filter(_sent_before(query.cursor, organization_id))
     page = list(rows[: limit + 1])
     next_cursor = None
@@ -70,8 +67,17 @@ def list_invitations(request: HttpRequest, query: Query[PageQuery]) -> dict:
 
 def _invite(request: HttpRequest, body: InvitationsIn) -> tuple[int, dict]:
     organization = request.auth.organization
+    limit = settings.INVITATIONS_PER_REQUEST
+    if len(body.emails) > limit:  # entries, repeats included, as the schema's maxItems says (the form counts addresses)
+        message = _("You can invite at most %(limit)d addresses at a time; you entered %(count)d.") % {
+            "limit": limit,
+            "count": len(body.emails),
+        }
+        raise ProblemError(
+            422, _("The request is not valid."), message, errors=[{"field": "emails", "message": message}]
+        )
     data = {"emails": "\n".join(body.emails), "role": body.role}
-    data |= {f"{PROJECT_FIELD_PREFIX}{p.project_id}": p.role for p in body.projects}
+    data |= project_access_data(body.projects)
     form = InviteForm(data, organization=organization)
     if not form.is_valid():
         raise form_problem(form)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from members import member_list, services
 from members.api.auth import TokenAuth
@@ -14,7 +16,9 @@ from members.api.schemas import (
     MemberOut,
     MemberPage,
     MemberRowOut,
+    MembersQuery,
     OrganizationOut,
+    ProjectAccessIn,
     ProjectAccessListIn,
     ProjectOut,
     RoleIn,
@@ -23,11 +27,11 @@ from members.api_tokens import acting_as
 from members.exceptions import DomainError
 from members.forms import PROJECT_FIELD_PREFIX, EditRoleForm, MembersFilterForm, ProjectAccessForm
 from members.models import ApiToken, Membership, Organization, ProjectMembership
+from members.roles import ProjectRole
 from members.selectors import MemberRow, attach_row_details, membership_in_organization
 
 READ = TokenAuth("members:read")
 WRITE = TokenAuth("members:write")
-MAX_LIMIT = 200
 
 router = Router(tags=["members"])
 
@@ -41,6 +45,22 @@ def project_access(user_ids: list[int], organization_id: int) -> dict[int, list[
             {"project_id": grant.project_id, "project": grant.project.name, "role": grant.role}
         )
     return access
+
+
+def project_access_data(projects: list[ProjectAccessIn]) -> dict[str, str]:
+    """Project Access as the console's form data. Every entry's role is checked with the form's message, so an
+    invalid role is refused even when a later entry names the same project (its role then wins, as the schema
+    says)."""
+    field = forms.ChoiceField(choices=ProjectRole.choices)
+    errors = []
+    for grant in projects:
+        try:
+            field.clean(grant.role)
+        except ValidationError as error:
+            errors += [{"field": f"{PROJECT_FIELD_PREFIX}{grant.project_id}", "message": m} for m in error.messages]
+    if errors:
+        raise ProblemError(422, _("The request is not valid."), errors[0]["message"], errors=errors)
+    return {f"{PROJECT_FIELD_PREFIX}{grant.project_id}": grant.role for grant in projects}
 
 
 def invitation_access(invitation: object) -> list[dict]:
@@ -62,15 +82,6 @@ def member_out(membership: Membership) -> dict:
         "invited_by": inviter.email if inviter else None,
         "projects": access.get(membership.user_id, []),
     }
-
-
-class MembersQuery(Schema):
-    q: str = ""
-    role: str = ""
-    status: str = ""
-    sort: str = "name"
-    cursor: str | None = None
-    limit: int = 50
 
 
 @router.get("/organization", response={200: OrganizationOut, **COMMON_PROBLEMS}, auth=READ, tags=["organization"])
@@ -123,8 +134,8 @@ def list_members(request: HttpRequest, query: Query[MembersQuery]) -> dict:
         raise form_problem(filters)
     organization = request.auth.organization
     page_query = member_list.Query(**filters.filters())
-    limit = min(max(query.limit, 1), MAX_LIMIT)
     after = _after(query.cursor, organization, page_query)
+    limit = query.limit
     keys = member_list.fetch_keys(organization, page_query, cursor=after, limit=limit + 1)
     rows = attach_row_details(organization, keys[:limit])
     access = project_access([r.obj.user_id for r in rows if r.is_membership], organization.pk)
@@ -164,9 +175,7 @@ def change_project_access(request: HttpRequest, member_id: int, body: ProjectAcc
     """Set the member's whole Project Access (projects left out lose access)."""
     organization = request.auth.organization
     membership = membership_in_organization(organization, member_id)
-    form = ProjectAccessForm(
-        {f"{PROJECT_FIELD_PREFIX}{p.project_id}": p.role for p in body.projects}, organization=organization
-    )
+    form = ProjectAccessForm(project_access_data(body.projects), organization=organization)
     if not form.is_valid():
         raise form_problem(form)
     call_service(

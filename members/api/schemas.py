@@ -5,10 +5,41 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from django.conf import settings
 from ninja import Field, Schema
 
 OrgRoleValue = Literal["owner", "member"]
 ProjectRoleValue = Literal["admin", "read_write", "read_only"]
+MAX_PAGE_SIZE = 200
+
+
+def documented(**schema: object) -> dict:
+    """JSON Schema keywords stated in the OpenAPI document but checked by the console's own forms, so a bad value
+    gets the form's message (the same as in the console) rather than a Pydantic one."""
+    return {"json_schema_extra": schema}
+
+
+# What the console's forms accept, stated in the schema so clients (and schemathesis) know the valid values.
+NO_NUL = "^[^\\u0000]*$"  # Django's form fields refuse the NUL character
+ADDRESS = documented(format="email", maxLength=254, pattern=NO_NUL)
+
+
+class PageQuery(Schema):
+    cursor: str | None = Field(None, description="The ``next_cursor`` of the previous page (opaque).")
+    limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class MembersQuery(PageQuery):
+    """The Members page's search, filters and sort."""
+
+    q: str = Field("", description="Search name or email.", **documented(maxLength=254, pattern=NO_NUL))
+    role: str = Field("", **documented(enum=["", "owner", "member"]))
+    status: str = Field("", **documented(enum=["", "verified", "pending", "expired"]))
+    sort: str = Field(
+        "name",
+        description="Empty means name.",
+        **documented(enum=["name", "-name", "role", "-role", "date", "-date", ""]),
+    )
 
 
 class OrganizationOut(Schema):
@@ -77,12 +108,18 @@ class InvitationPage(Schema):
 
 
 class RoleIn(Schema):
-    role: str = Field(description="owner or member", examples=["member"])
+    role: str = Field(description="owner or member", examples=["member"], **documented(enum=["owner", "member"]))
 
 
 class ProjectAccessIn(Schema):
-    project_id: int
-    role: str = Field(description="admin, read_write or read_only", examples=["read_only"])
+    """One project's access; a project listed twice gets the role of its last entry."""
+
+    project_id: int = Field(description="One of the organization's projects (``GET /projects``).")
+    role: str = Field(
+        description="admin, read_write or read_only",
+        examples=["read_only"],
+        **documented(enum=["admin", "read_write", "read_only"]),
+    )
 
 
 class ProjectAccessListIn(Schema):
@@ -90,8 +127,16 @@ class ProjectAccessListIn(Schema):
 
 
 class InvitationsIn(Schema):
-    emails: list[str] = Field(description="One or more addresses.", examples=[["ada@example.com"]])
-    role: str = Field("member", description="owner or member")
+    emails: list[str] = Field(
+        description=f"One or more addresses (at most {settings.INVITATIONS_PER_REQUEST}).",
+        examples=[["ada@example.com"]],
+        **documented(
+            minItems=1,
+            maxItems=settings.INVITATIONS_PER_REQUEST,
+            items={"type": "string", **ADDRESS["json_schema_extra"]},
+        ),
+    )
+    role: str = Field("member", description="owner or member", **documented(enum=["owner", "member"]))
     projects: list[ProjectAccessIn] = []
 
 

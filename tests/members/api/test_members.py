@@ -164,3 +164,63 @@ def test_invitations_page_by_keyset_too(api, organization):
     members_cursor = api.get("/api/v1/members", {"limit": 1}).json()["next_cursor"]
     assert api.get("/api/v1/invitations", {"cursor": members_cursor}).status_code == 400
     assert api.get("/api/v1/invitations", {"cursor": "nonsense"}).status_code == 400
+
+
+@pytest.mark.parametrize("limit", [0, 201, -5])
+def test_a_page_size_outside_1_to_200_is_refused_not_clamped(api, limit):
+    for path in ("/api/v1/members", "/api/v1/invitations"):
+        response = api.get(path, {"limit": limit})
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "limit"
+
+
+def test_the_schema_states_the_values_the_forms_accept(db):
+    from members.api.app import api as ninja_api
+
+    schema = ninja_api.get_openapi_schema()
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/members"]["get"]["parameters"]}
+    assert parameters["sort"]["enum"] == ["name", "-name", "role", "-role", "date", "-date", ""]
+    assert parameters["status"]["enum"] == ["", "verified", "pending", "expired"]
+    assert (parameters["limit"]["minimum"], parameters["limit"]["maximum"]) == (1, 200)
+    emails = schema["components"]["schemas"]["InvitationsIn"]["properties"]["emails"]
+    assert (emails["minItems"], emails["maxItems"], emails["items"]["format"]) == (1, 50, "email")
+
+
+def test_an_invalid_project_role_is_refused_even_when_the_project_is_listed_again(api, organization):
+    from members.models import ProjectMembership
+    from tests.factories import ProjectFactory
+    from tests.members.api.conftest import api_snapshot
+
+    project = ProjectFactory(organization=organization)
+    colleague = MembershipFactory(organization=organization)
+    path = f"/api/v1/members/{colleague.pk}/projects"
+    before = api_snapshot()
+    twice = [{"project_id": project.pk, "role": "superuser"}, {"project_id": project.pk, "role": "admin"}]
+
+    for response in (
+        api.put(path, {"projects": twice}, content_type="application/json"),
+        api.post(
+            "/api/v1/invitations", {"emails": ["x@example.com"], "projects": twice}, content_type="application/json"
+        ),
+    ):
+        assert response.status_code == 422
+        assert response.json()["errors"] == [
+            {
+                "field": f"project_{project.pk}",
+                "message": "Select a valid choice. superuser is not one of the available choices.",
+            }
+        ]
+    assert api_snapshot() == before
+
+    twice[0]["role"] = "read_only"
+    assert api.put(path, {"projects": twice}, content_type="application/json").status_code == 200
+    assert ProjectMembership.objects.get(user=colleague.user).role == "admin"  # the last entry wins
+
+
+def test_more_than_50_entries_are_refused_even_when_they_repeat_one_address(api, organization):
+    from members.models import Invitation
+
+    response = api.post("/api/v1/invitations", {"emails": ["ada@example.com"] * 51}, content_type="application/json")
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == "You can invite at most 50 addresses at a time; you entered 51."
+    assert not Invitation.objects.exists()
