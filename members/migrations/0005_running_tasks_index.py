@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("members", "0015_idempotency_key_created_index"),
+        ("members", "0004_idempotency_key_created_index"),
         ("django_tasks_database", "0021_conditional_partial_index_ordering"),
     ]
 

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0014_audit_fields_and_name_rules'),
+        ("members", "0003_nonce_api_scim_audit_sort_keys"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='idempotencykey',
-            index=models.Index(fields=['created_at'], name='idempotency_key_created_idx'),
+            model_name="idempotencykey",
+            index=models.Index(fields=["created_at"], name="idempotency_key_created_idx"),
         ),
     ]
