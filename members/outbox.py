@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import fields
 from datetime import datetime, timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
@@ -34,33 +35,22 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 60 * 60
 
 
+def _row(notification: Notification) -> OutboundEmail:
+    """The unsaved row: a notification's fields are the row's fields, by name."""
+    return OutboundEmail(**{f.name: getattr(notification, f.name) for f in fields(notification)})
+
+
 def queue(notification: Notification) -> OutboundEmail:
     """Record an email to send; call it inside the transaction of the change that causes it."""
-    outbound = OutboundEmail.objects.create(
-        kind=notification.kind,
-        to_email=notification.to_email,
-        organization=notification.organization,
-        invitation=notification.invitation,
-        invitation_nonce=notification.invitation_nonce,
-        context=notification.context,
-    )
+    outbound = _row(notification)
+    outbound.save(force_insert=True)
     schedule_delivery(outbound)
     return outbound
 
 
 def queue_many(notifications: list[Notification]) -> list[OutboundEmail]:
     """Record several emails at once (a bulk invite): one INSERT and one delivery task for the lot."""
-    outbounds = OutboundEmail.objects.bulk_create(
-        OutboundEmail(
-            kind=notification.kind,
-            to_email=notification.to_email,
-            organization=notification.organization,
-            invitation=notification.invitation,
-            invitation_nonce=notification.invitation_nonce,
-            context=notification.context,
-        )
-        for notification in notifications
-    )
+    outbounds = OutboundEmail.objects.bulk_create(_row(notification) for notification in notifications)
     ids = [outbound.pk for outbound in outbounds]
     if isinstance(task_backends[deliver_emails.backend], DatabaseBackend):
         deliver_emails.enqueue(ids)  # in the caller's transaction, like ``queue``

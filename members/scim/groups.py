@@ -19,12 +19,10 @@ from members.scim.protocol import (
     GroupResource,
     ProjectGroup,
     ScimError,
-    base_url,
     patched,
     read_json,
-    response_parameters,
+    resource_body,
     scim_response,
-    shape,
     validate,
 )
 from members.scim.users import as_uuid
@@ -34,14 +32,7 @@ FILTERS = {"displayName": "project__name__iexact", "externalId": "resource__exte
 
 
 def group_body(request: HttpRequest, row: ScimGroup) -> dict[str, Any]:
-    body = {**row.resource, "id": str(row.scim_id), "displayName": row.project.name}
-    body["meta"] = {
-        "resourceType": "Group",
-        "created": row.created_at.isoformat(),
-        "lastModified": row.updated_at.isoformat(),
-        "location": f"{base_url(request)}/Groups/{row.scim_id}",
-    }
-    return body
+    return resource_body(request, row, "Group", displayName=row.project.name)
 
 
 def _member_ids(group: GroupResource) -> list[str]:
@@ -127,21 +118,12 @@ def create(request: HttpRequest) -> HttpResponse:
     return scim_response(body, status=201, headers={"Location": body["meta"]["location"]})
 
 
-def listing(request: HttpRequest) -> HttpResponse:
-    rows = ScimGroup.objects.filter(organization=request.scim_token.organization).select_related("project")
-    return protocol.listing(request, rows, model=GroupResource, filters=FILTERS, body=group_body)
+def _rows(request: HttpRequest) -> Any:
+    return ScimGroup.objects.filter(organization=request.scim_token.organization).select_related("project")
 
 
-def get(request: HttpRequest, scim_id: str) -> HttpResponse:
-    parameters = response_parameters(GroupResource, request.GET.dict())
-    return scim_response(shape(GroupResource, group_body(request, _row(request, scim_id)), parameters))
-
-
-@transaction.atomic
-def replace(request: HttpRequest, scim_id: str) -> HttpResponse:
-    row = _row(request, scim_id)
-    group = validate(GroupResource, read_json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
-    return scim_response(group_body(request, _save(request, row, group)))
+ENDPOINT = protocol.Endpoint(model=GroupResource, filters=FILTERS, rows=_rows, find=_row, body=group_body, save=_save)
+listing, get, replace = ENDPOINT.listing, ENDPOINT.get, ENDPOINT.replace
 
 
 @transaction.atomic

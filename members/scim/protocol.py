@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
 from typing import Annotated, Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError as PydanticError
@@ -196,6 +198,21 @@ def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/scim/v2")
 
 
+def resource_body(request: HttpRequest, row: Any, resource_type: str, **fields: Any) -> dict[str, Any]:
+    """A stored resource as served: its id and meta (RFC 7643 §3.1), and ``fields`` the console owns."""
+    return {
+        **row.resource,
+        **fields,
+        "id": str(row.scim_id),
+        "meta": {
+            "resourceType": resource_type,
+            "created": row.created_at.isoformat(),
+            "lastModified": row.updated_at.isoformat(),
+            "location": f"{base_url(request)}/{resource_type}s/{row.scim_id}",  # /Users/…, /Groups/…
+        },
+    }
+
+
 def service_provider_config(request: HttpRequest) -> dict[str, Any]:
     config = ServiceProviderConfig(
         documentation_uri=request.build_absolute_uri("/api/v1/docs"),
@@ -298,3 +315,28 @@ def listing(
     parameters = response_parameters(model, params)
     resources = [shape(model, body(request, row), parameters) for row in page]
     return list_response(request, resources, rows.count(), start)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What a resource type (Users, Groups) provides; its reads and full replacement are then the same code."""
+
+    model: Any
+    filters: dict[str, str]
+    rows: Callable[[HttpRequest], Any]  # the token's organization's rows
+    find: Callable[[HttpRequest, str], Any]  # one of them, or a SCIM 404
+    body: Callable[[HttpRequest, Any], dict[str, Any]]
+    save: Callable[[HttpRequest, Any, Any], Any]  # (request, row, validated resource) -> the saved row
+
+    def listing(self, request: HttpRequest) -> HttpResponse:
+        return listing(request, self.rows(request), model=self.model, filters=self.filters, body=self.body)
+
+    def get(self, request: HttpRequest, scim_id: str) -> HttpResponse:
+        parameters = response_parameters(self.model, request.GET.dict())
+        return scim_response(shape(self.model, self.body(request, self.find(request, scim_id)), parameters))
+
+    def replace(self, request: HttpRequest, scim_id: str) -> HttpResponse:
+        with transaction.atomic():
+            row = self.find(request, scim_id)
+            resource = validate(self.model, read_json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+            return scim_response(self.body(request, self.save(request, row, resource)))

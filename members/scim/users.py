@@ -19,12 +19,10 @@ from members.models import ApiToken, Invitation, Membership
 from members.scim import protocol
 from members.scim.protocol import (
     ScimError,
-    base_url,
     patched,
     read_json,
-    response_parameters,
+    resource_body,
     scim_response,
-    shape,
     validate,
 )
 from members.scim_models import ScimUser
@@ -48,14 +46,7 @@ def address_of(user: User) -> str:
 
 
 def user_body(request: HttpRequest, row: ScimUser) -> dict[str, Any]:
-    body = {**row.resource, "id": str(row.scim_id)}
-    body["meta"] = {
-        "resourceType": "User",
-        "created": row.created_at.isoformat(),
-        "lastModified": row.updated_at.isoformat(),
-        "location": f"{base_url(request)}/Users/{row.scim_id}",
-    }
-    return body
+    return resource_body(request, row, "User")
 
 
 def _stored(user: User) -> dict[str, Any]:
@@ -126,28 +117,23 @@ def create(request: HttpRequest) -> HttpResponse:
     return scim_response(body, status=201, headers={"Location": body["meta"]["location"]})
 
 
-def listing(request: HttpRequest) -> HttpResponse:
-    rows = ScimUser.objects.filter(organization=request.scim_token.organization)
-    return protocol.listing(request, rows, model=User, filters=FILTERS, body=user_body)
+def _save(request: HttpRequest, row: ScimUser, user: User) -> ScimUser:
+    return apply(row, token=request.scim_token, user=user)
 
 
-def get(request: HttpRequest, scim_id: str) -> HttpResponse:
-    parameters = response_parameters(User, request.GET.dict())
-    return scim_response(shape(User, user_body(request, _row(request, scim_id)), parameters))
+def _rows(request: HttpRequest) -> Any:
+    return ScimUser.objects.filter(organization=request.scim_token.organization)
 
 
-@transaction.atomic
-def replace(request: HttpRequest, scim_id: str) -> HttpResponse:
-    row = _row(request, scim_id)
-    user = validate(User, read_json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
-    return scim_response(user_body(request, apply(row, token=request.scim_token, user=user)))
+ENDPOINT = protocol.Endpoint(model=User, filters=FILTERS, rows=_rows, find=_row, body=user_body, save=_save)
+listing, get, replace = ENDPOINT.listing, ENDPOINT.get, ENDPOINT.replace
 
 
 @transaction.atomic
 def patch(request: HttpRequest, scim_id: str) -> HttpResponse:
     row = _row(request, scim_id)
     resource = patched(User, row.resource, request)
-    return scim_response(user_body(request, apply(row, token=request.scim_token, user=resource)))
+    return scim_response(user_body(request, _save(request, row, resource)))
 
 
 @transaction.atomic

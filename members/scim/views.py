@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -31,28 +32,25 @@ def service_provider_config_view(request: HttpRequest) -> HttpResponse:
     return scim_response(service_provider_config(request))
 
 
+def _discovery(request: HttpRequest, found: list[dict[str, Any]], wanted: str | None, what: str) -> HttpResponse:
+    """A discovery list, or the one document whose id is ``wanted``."""
+    _only_get(request)
+    if wanted is None:
+        return list_response(request, found, len(found), 1)
+    match = [item for item in found if item["id"] == wanted]
+    if not match:
+        raise ScimError(404, f"{what} {wanted} not found.")
+    return scim_response(match[0])
+
+
 @scim_view
 def resource_types_view(request: HttpRequest, name: str | None = None) -> HttpResponse:
-    _only_get(request)
-    found = resource_types(request)
-    if name is None:
-        return list_response(request, found, len(found), 1)
-    match = [item for item in found if item["id"] == name]
-    if not match:
-        raise ScimError(404, f"Resource type {name} not found.")
-    return scim_response(match[0])
+    return _discovery(request, resource_types(request), name, "Resource type")
 
 
 @scim_view
 def schemas_view(request: HttpRequest, urn: str | None = None) -> HttpResponse:
-    _only_get(request)
-    found = schemas(request)
-    if urn is None:
-        return list_response(request, found, len(found), 1)
-    match = [item for item in found if item["id"] == urn]
-    if not match:
-        raise ScimError(404, f"Schema {urn} not found.")
-    return scim_response(match[0])
+    return _discovery(request, schemas(request), urn, "Schema")
 
 
 @scim_view

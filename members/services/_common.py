@@ -4,7 +4,7 @@ one way to lock an invitation."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -26,121 +26,100 @@ def log_on_commit(message: str, **fields: Any) -> None:
     transaction.on_commit(lambda: logger.info(message, extra=fields))
 
 
-def record_event(
-    organization: Organization,
-    *,
-    actor: User | None,
-    action: str,
-    target_email: str = "",
-    old_role: str = "",
-    new_role: str = "",
-    ip: str | None = None,
-    api_token: ApiToken | None = None,
-    detail: str = "",
-    project_access: dict[str, dict[str, str]] | None = None,
-    reason: str = "",
-) -> MembershipEvent:
-    """Write one audit row (and, once committed, one log line); call it inside the transaction of the change.
+class EventFields(TypedDict, total=False):
+    """What an audit row may say besides who did what to whom."""
 
-    A change made through the API or SCIM names the token that acted (``api_tokens.acting_as``). The request id
-    and, when ``ip`` is not given, the client address come from the request (members.audit)."""
-    token = api_token or acting_token()
-    event = MembershipEvent.objects.create(
+    old_role: str
+    new_role: str
+    # The client address; when not given, the request's (members.audit).
+    ip: str | None
+    # The token that acted, when the caller knows it; else ``api_tokens.acting_as``'s.
+    api_token: ApiToken | None
+    detail: str
+    project_access: dict[str, dict[str, str]] | None
+    reason: str
+
+
+def _event(
+    organization: Organization, *, actor: User | None, action: str, target_email: str, **fields: Unpack[EventFields]
+) -> MembershipEvent:
+    """The unsaved audit row; a change made through the API or SCIM names the token that acted."""
+    token = fields.pop("api_token", None) or acting_token()
+    return MembershipEvent(
         organization=organization,
         organization_name=organization.name,
         actor=actor,
         actor_email=actor.email if actor else "",
         action=action,
         target_email=target_email,
-        old_role=old_role,
-        new_role=new_role,
-        ip_address=ip,
+        ip_address=fields.pop("ip", None),
         api_token=token,
         api_token_name=token.name if token else "",
-        detail=detail[:255],
-        project_access=project_access or {},
-        reason=reason,
+        detail=fields.pop("detail", "")[:255],
+        project_access=fields.pop("project_access", None) or {},
+        **fields,
     )
+
+
+def _log(event: MembershipEvent) -> None:
     log_on_commit(
-        f"membership.{action}",
-        action=action,
+        f"membership.{event.action}",
+        action=event.action,
         event_id=event.pk,
-        org=organization.slug,
-        actor_id=getattr(actor, "pk", None),
-        old_role=old_role,
-        new_role=new_role,
-        api_token_id=getattr(token, "pk", None),
+        org=event.organization.slug,
+        actor_id=event.actor_id,
+        old_role=event.old_role,
+        new_role=event.new_role,
+        api_token_id=event.api_token_id,
     )
+
+
+def record_event(
+    organization: Organization,
+    *,
+    actor: User | None,
+    action: str,
+    target_email: str = "",
+    **fields: Unpack[EventFields],
+) -> MembershipEvent:
+    """Write one audit row (and, once committed, one log line); call it inside the transaction of the change.
+    The request id and, when ``ip`` is not given, the client address come from the request (members.audit)."""
+    event = _event(organization, actor=actor, action=action, target_email=target_email, **fields)
+    event.save(force_insert=True)
+    _log(event)
     return event
 
 
 def record_events(
-    organization: Organization,
-    *,
-    actor: User,
-    action: str,
-    target_emails: list[str],
-    new_role: str,
-    ip: str | None,
-    project_access: dict[str, dict[str, str]] | None = None,
+    organization: Organization, *, actor: User, action: str, target_emails: list[str], **fields: Unpack[EventFields]
 ) -> list[MembershipEvent]:
     """``record_event`` for many people in one change (a bulk invite): one INSERT, one log line per row."""
     token = acting_token()
     rows = [
-        MembershipEvent(
-            organization=organization,
-            organization_name=organization.name,
-            actor=actor,
-            actor_email=actor.email,
-            action=action,
-            target_email=target_email,
-            new_role=new_role,
-            ip_address=ip,
-            api_token=token,
-            api_token_name=token.name if token else "",
-            project_access=project_access or {},
-        )
-        for target_email in target_emails
+        _event(organization, actor=actor, action=action, target_email=email, **{"api_token": token, **fields})
+        for email in target_emails
     ]
     for row in rows:  # bulk_create sends no pre_save signal: stamp the request id and address here
         stamp_request(MembershipEvent, row)
     events = MembershipEvent.objects.bulk_create(rows)
     for event in events:
-        log_on_commit(
-            f"membership.{action}",
-            action=action,
-            event_id=event.pk,
-            org=organization.slug,
-            actor_id=actor.pk,
-            old_role="",
-            new_role=new_role,
-            api_token_id=getattr(token, "pk", None),
-        )
+        _log(event)
     return events
 
 
 def record_invitation_event(
-    invitation: Invitation,
-    *,
-    actor: User | None,
-    action: str,
-    ip: str | None,
-    old_role: str = "",
-    new_role: str = "",
-    project_access: dict[str, dict[str, str]] | None = None,
-    reason: str = "",
+    invitation: Invitation, *, actor: User | None, action: str, **fields: Unpack[EventFields]
 ) -> MembershipEvent:
     """The audit row for something that happened to an invitation (its organization, its address)."""
+    return record_event(invitation.organization, actor=actor, action=action, target_email=invitation.email, **fields)
+
+
+def record_membership_event(
+    membership: Membership, *, actor: User | None, action: str, **fields: Unpack[EventFields]
+) -> MembershipEvent:
+    """The audit row for something that happened to a membership (its organization, its member's address)."""
     return record_event(
-        invitation.organization,
-        actor=actor,
-        action=action,
-        target_email=invitation.email,
-        old_role=old_role,
-        new_role=new_role,
-        ip=ip,
-        project_access=project_access,
-        reason=reason,
+        membership.organization, actor=actor, action=action, target_email=membership.user.email, **fields
     )
 
 

@@ -9,7 +9,12 @@ from members.emails import removed_email, role_changed_email
 from members.exceptions import MembershipGoneError
 from members.models import Invitation, Membership, MembershipEvent, Organization, ProjectMembership, User
 from members.roles import OrgRole
-from members.services._common import ensure_not_last_owner, invitations_for_update, lock_organization, record_event
+from members.services._common import (
+    ensure_not_last_owner,
+    invitations_for_update,
+    lock_organization,
+    record_membership_event,
+)
 from members.services.invitations import revoke_locked_invitation
 
 
@@ -50,11 +55,10 @@ def _end_membership(membership: Membership, *, actor: User, action: str, ip: str
     before = dict(access.values_list("project__name", "role"))
     access.delete()
     membership.delete()
-    record_event(
-        membership.organization,
+    record_membership_event(
+        membership,
         actor=actor,
         action=action,
-        target_email=membership.user.email,
         old_role=membership.role,
         ip=ip,
         project_access={"before": before} if before else None,
@@ -76,14 +80,8 @@ def change_member_role(membership: Membership, *, actor: User, role: str, ip: st
     membership.save(update_fields=["role"])
     if old_role == OrgRole.OWNER:
         end_sent_invitations(membership, actor=actor, reason=MembershipEvent.Reason.INVITER_DEMOTED, ip=ip)
-    record_event(
-        membership.organization,
-        actor=actor,
-        action=MembershipEvent.Action.ROLE_CHANGED,
-        target_email=membership.user.email,
-        old_role=old_role,
-        new_role=role,
-        ip=ip,
+    record_membership_event(
+        membership, actor=actor, action=MembershipEvent.Action.ROLE_CHANGED, old_role=old_role, new_role=role, ip=ip
     )
     outbox.queue(role_changed_email(membership, actor=actor, old_role=old_role))
     return membership

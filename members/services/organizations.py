@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from members.exceptions import DuplicateNameError
 from members.models import Membership, MembershipEvent, Organization, Project, User
 from members.roles import OrgRole
-from members.services._common import record_event
+from members.services._common import record_event, record_membership_event
 
 SLUG_ATTEMPTS = 5
 
@@ -41,14 +41,9 @@ def _insert_with_free_slug(*, name: str, billing_email: str) -> Organization:
 def create_organization(*, actor: User, name: str, ip: str | None = None) -> Organization:
     """Create an organization with the actor as its first Organization Owner."""
     organization = _insert_with_free_slug(name=name.strip(), billing_email=actor.email)
-    Membership.objects.create(organization=organization, user=actor, role=OrgRole.OWNER)
-    record_event(
-        organization,
-        actor=actor,
-        action=MembershipEvent.Action.ORGANIZATION_CREATED,
-        target_email=actor.email,
-        new_role=OrgRole.OWNER,
-        ip=ip,
+    membership = Membership.objects.create(organization=organization, user=actor, role=OrgRole.OWNER)
+    record_membership_event(
+        membership, actor=actor, action=MembershipEvent.Action.ORGANIZATION_CREATED, new_role=OrgRole.OWNER, ip=ip
     )
     return organization
 

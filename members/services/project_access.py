@@ -6,7 +6,12 @@ from django.db import transaction
 
 from members.models import Invitation, InvitationProject, Membership, MembershipEvent, Project, ProjectMembership, User
 from members.roles import ProjectRole
-from members.services._common import lock_invitation, lock_organization, record_event
+from members.services._common import (
+    lock_invitation,
+    lock_organization,
+    record_invitation_event,
+    record_membership_event,
+)
 from members.services.memberships import reload_membership
 
 
@@ -29,13 +34,7 @@ def set_project_access(
     grants.exclude(project__in=list(project_roles)).delete()
     for project, role in project_roles.items():
         ProjectMembership.objects.update_or_create(project=project, user=membership.user, defaults={"role": role})
-    record_event(
-        membership.organization,
-        actor=actor,
-        action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED,
-        target_email=membership.user.email,
-        ip=ip,
-    )
+    record_membership_event(membership, actor=actor, action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED, ip=ip)
     return before
 
 
@@ -59,10 +58,4 @@ def set_invitation_project_role(
         grants.delete()
     else:
         InvitationProject.objects.update_or_create(invitation=invitation, project=project, defaults={"role": role})
-    record_event(
-        invitation.organization,
-        actor=actor,
-        action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED,
-        target_email=invitation.email,
-        ip=ip,
-    )
+    record_invitation_event(invitation, actor=actor, action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED, ip=ip)

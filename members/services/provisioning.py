@@ -10,7 +10,7 @@ from members import addresses, outbox
 from members.emails import member_added_email
 from members.models import Invitation, Membership, MembershipEvent, Organization, User
 from members.roles import OrgRole
-from members.services._common import lock_organization, record_event
+from members.services._common import lock_organization, record_membership_event
 from members.services.invitations import invite_members, revoke_invitation
 from members.services.memberships import remove_member
 
@@ -52,12 +52,8 @@ def provision_member(organization: Organization, *, actor: User, email: str) -> 
         organization=organization, user=account, defaults={"role": OrgRole.MEMBER, "invited_by": actor}
     )
     if created:
-        record_event(
-            organization,
-            actor=actor,
-            action=MembershipEvent.Action.MEMBER_PROVISIONED,
-            target_email=account.email,
-            new_role=OrgRole.MEMBER,
+        record_membership_event(
+            membership, actor=actor, action=MembershipEvent.Action.MEMBER_PROVISIONED, new_role=OrgRole.MEMBER
         )
         outbox.queue(member_added_email(membership, actor=actor))
     return membership
