@@ -17,14 +17,7 @@ from members import addresses
 from members.exceptions import DomainError
 from members.models import ApiToken, Invitation, Membership
 from members.scim import protocol
-from members.scim.protocol import (
-    ScimError,
-    patched,
-    read_json,
-    resource_body,
-    scim_response,
-    validate,
-)
+from members.scim.protocol import ScimError, patched, read_json, resource_body, scim_response, validate
 from members.scim_models import ScimUser
 from members.services.provisioning import deprovision_member, provision_member
 
