@@ -48,15 +48,17 @@ class Selection:
 
 
 def selection_from(organization: Organization, data: QueryDict, *, filters: dict[str, str]) -> Selection:
-    """The rows named by the checked ``row`` boxes, or with ``all`` every row the filters select (all pages).
-    Malformed values are ignored; ids of another organization are dropped when the rows are loaded."""
+    """The rows named by the checked ``row`` boxes (with the header's ``page`` box, every ``page_row`` of the
+    page too), or with ``all`` every row the filters select (all pages). Malformed values are ignored; ids of
+    another organization are dropped when the rows are loaded."""
     selection = Selection()
     if data.get("all") == "1":
         # The Members page's own keyset query: one index scan that stops past the limit, at any size.
         for *_sort_keys, kind, row_id in fetch_keys(organization, Query(**filters), limit=BULK_LIMIT + 1):
             (selection.membership_ids if kind == MEMBERSHIP else selection.invitation_ids).append(row_id)
         return selection
-    for value in dict.fromkeys(data.getlist("row")):
+    values = data.getlist("row") + (data.getlist("page_row") if data.get("page") == "1" else [])
+    for value in dict.fromkeys(values):
         if match := ROW_VALUE.match(value):
             ids = selection.membership_ids if match[1] == "m" else selection.invitation_ids
             ids.append(int(match[2]))
@@ -68,15 +70,29 @@ class Preview:
     applies: list[str] = field(default_factory=list)
     skips: list[tuple[str, str]] = field(default_factory=list)
 
+    def skips_by_reason(self) -> list[tuple[str, list[str]]]:
+        return by_reason(self.skips)
+
+
+def by_reason(skips: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """Skipped rows, (who, why), grouped by why in the order the reasons first come up."""
+    groups: dict[str, list[str]] = {}
+    for who, why in skips:
+        groups.setdefault(why, []).append(who)
+    return list(groups.items())
+
 
 def preview(organization: Organization, *, actor: User, action: str, new_role: str, selection: Selection) -> Preview:
     """What ``action`` would do to each selected row, by the rules the single actions apply."""
     memberships = list(
         Membership.objects.select_related("user").filter(organization=organization, pk__in=selection.membership_ids)
     )
-    order = {pk: n for n, pk in enumerate(selection.membership_ids)}
-    memberships.sort(key=lambda membership: order[membership.pk])  # the order the service acts in
     invitations = list(Invitation.objects.filter(organization=organization, pk__in=selection.invitation_ids))
+    # The order the service acts in: the selection's, which is the page's.
+    position = {("m", pk): n for n, pk in enumerate(selection.membership_ids)}
+    position |= {("i", pk): n for n, pk in enumerate(selection.invitation_ids)}
+    memberships.sort(key=lambda membership: position["m", membership.pk])
+    invitations.sort(key=lambda invitation: position["i", invitation.pk])
     result = Preview()
     if action in {BulkAction.REVOKE, BulkAction.RESEND}:
         for membership in memberships:

@@ -1,9 +1,11 @@
-"""Small request helpers shared by views, the allauth adapter and the logs: the client's address, and
-allauth's re-authentication for changes that cannot be undone."""
+"""Small request helpers shared by views, the allauth adapter and the logs: the client's address,
+allauth's re-authentication for changes that cannot be undone, and the Members page's dialogs (a page
+without JavaScript, a partial in the <dialog> with htmx)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.internal.flows.reauthentication import (
@@ -15,6 +17,7 @@ from allauth.core.exceptions import ReauthenticationRequired
 from allauth.core.internal.httpkit import clean_client_ip, get_client_ip
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -50,6 +53,17 @@ def count_password_sign_in_as_recent(request: HttpRequest) -> None:
     records = get_authentication_records(request, request.user)
     if records and records[-1].get("method") == "password" and not records[-1].get("reauthenticated"):
         reauthenticate_by_password(request)
+
+
+def render_dialog(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    """The dialog as a whole page, or only its ``dialog`` partial when htmx loads it into the <dialog>."""
+    name = f"{template}#dialog" if getattr(request, "htmx", False) else template
+    return render(request, name, {"active_nav": "members", **context}, status=status)
+
+
+def go_to(request: HttpRequest, url: str) -> HttpResponse:
+    """Leave a dialog for ``url``: the whole page with htmx (HX-Redirect), a redirect without."""
+    return HttpResponseClientRedirect(url) if getattr(request, "htmx", False) else redirect(url)
 
 
 class HtmxReauthenticationMiddleware:

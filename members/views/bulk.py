@@ -1,21 +1,22 @@
-"""Bulk actions on the Members page: the selection and action come from the page's form; a GET previews what
-the action applies to and what it skips (a page, so it works without JavaScript), the POST runs it."""
+"""Bulk actions on the Members page: the selection and the action come from the page's form. The GET is the
+confirmation, listing what the action applies to and what it skips and why (a dialog with htmx, a page
+without JavaScript); its POST runs the action."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from members import roles, services
 from members.access import organization_view
-from members.bulk import BULK_LIMIT, BulkActionForm, Selection, preview, selection_from, touches_owners
+from members.bulk import BULK_LIMIT, BulkActionForm, Selection, by_reason, preview, selection_from, touches_owners
 from members.exceptions import DomainError
 from members.forms import MembersFilterForm
-from members.http import client_ip, require_recent_authentication
+from members.http import client_ip, go_to, render_dialog, require_recent_authentication
 from members.models import Organization
 from members.roles import OrgRole
 from members.services.bulk import BulkAction
@@ -30,24 +31,30 @@ def members_bulk(request: HttpRequest, organization: Organization) -> HttpRespon
     selection = selection_from(organization, data, filters=filters)
     error = _bulk_error(form, selection)
     if request.method == "POST" and not error:
-        data_ = form.cleaned_data
-        if touches_owners(organization, action=data_["action"], new_role=data_["new_role"], selection=selection):
+        choice = form.cleaned_data
+        if touches_owners(organization, action=choice["action"], new_role=choice["new_role"], selection=selection):
             require_recent_authentication(request)  # making or unmaking an Organization Owner
         try:
             result = services.bulk_action(
                 organization,
                 actor=request.user,
-                action=data_["action"],
+                action=choice["action"],
                 membership_ids=selection.membership_ids,
                 invitation_ids=selection.invitation_ids,
-                role=data_["new_role"],
+                role=choice["new_role"],
                 ip=client_ip(request),
             )
         except DomainError as exc:
             error = exc.message
         else:
             _report(request, form, result)
-            return redirect("members:members", organization.slug)
+            return go_to(request, reverse("members:members", args=[organization.slug]))
+    return _confirmation(request, organization, form, selection, error)
+
+
+def _confirmation(
+    request: HttpRequest, organization: Organization, form: BulkActionForm, selection: Selection, error: str
+) -> HttpResponse:
     action, new_role = (form.cleaned_data["action"], form.cleaned_data["new_role"]) if form.is_valid() else ("", "")
     context = {
         "form": form,
@@ -55,14 +62,13 @@ def members_bulk(request: HttpRequest, organization: Organization) -> HttpRespon
         "plan": preview(organization, actor=request.user, action=action, new_role=new_role, selection=selection),
         "error": error,
         "action_label": BulkAction(action).label if action else _("Bulk action"),
-        "new_role_label": OrgRole(new_role).label if new_role else "",
+        "new_role_label": OrgRole(new_role).label if action == BulkAction.CHANGE_ROLE else "",
         "danger": action in {BulkAction.REMOVE, BulkAction.REVOKE},
-        "active_nav": "members",
+        "action_url": request.path,  # the confirmation posts its rows back here, without the query string
     }
-    # A refused POST is a 400; a GET is a page that says what to do.
-    return render(
-        request, "members/members_bulk.html", context, status=400 if error and request.method == "POST" else 200
-    )
+    # A refused POST is a 400 as a page; in the dialog it is the dialog again (htmx swaps 2xx answers).
+    refused = bool(error) and request.method == "POST" and not request.htmx
+    return render_dialog(request, "members/members_bulk.html", context, status=400 if refused else 200)
 
 
 def _bulk_error(form: BulkActionForm, selection: Selection) -> str:
@@ -87,5 +93,6 @@ def _report(request: HttpRequest, form: BulkActionForm, result: services.BulkRes
             )
             % {"action": label, "count": len(result.applied), "emails": ", ".join(result.applied)},
         )
-    for who, why in result.skipped:
-        messages.warning(request, _("%(action)s skipped %(who)s: %(why)s") % {"action": label, "who": who, "why": why})
+    for why, who in by_reason(result.skipped):
+        names = {"action": label, "who": ", ".join(who), "why": why}
+        messages.warning(request, _("%(action)s skipped %(who)s: %(why)s") % names)

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import format_html
@@ -18,13 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.decorators.http import require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
 from members import roles, services
 from members.access import organization_view
 from members.exceptions import DomainError
 from members.forms import EditRoleForm, InviteForm, MembersFilterForm
-from members.http import client_ip, require_recent_authentication
+from members.http import client_ip, go_to, render_dialog, require_recent_authentication
 from members.member_list import Query, members_page, position_from
 from members.models import Invitation, Membership, Organization
 from members.roles import OrgRole
@@ -85,19 +84,8 @@ def _sort_headers(current: str) -> dict[str, dict[str, str]]:
     return headers
 
 
-def _dialog(request: HttpRequest, template: str, context: dict[str, object]) -> HttpResponse:
-    """The dialog as a whole page, or only its partial when htmx loads it into the <dialog>."""
-    name = f"{template}#dialog" if request.htmx else template
-    return render(request, name, {"active_nav": "members", **context})
-
-
-def _go_to(request: HttpRequest, url: str) -> HttpResponse:
-    """Leave the dialog for ``url``: the whole page with htmx (HX-Redirect), a redirect without."""
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
 def _back_to_members(request: HttpRequest, organization: Organization) -> HttpResponse:
-    return _go_to(request, reverse("members:members", args=[organization.slug]))
+    return go_to(request, reverse("members:members", args=[organization.slug]))
 
 
 # --- Invite User ------------------------------------------------------------------------------------
@@ -144,7 +132,7 @@ def invite(request: HttpRequest, organization: Organization) -> HttpResponse:
             for invitation in result.already_invited:
                 where = _("To send it again, use Resend invitation in the menu of its row.")
                 form.add_error("emails", f"{_already_invited(invitation)} {where}")
-    return _dialog(request, "members/dialogs/invite.html", {"form": form})
+    return render_dialog(request, "members/dialogs/invite.html", {"form": form})
 
 
 def _report_invitations(
@@ -205,7 +193,7 @@ def member_edit_role(request: HttpRequest, organization: Organization, membershi
             return _back_to_members(request, organization)
     pending_sent = pending_invitations_sent_by(organization, membership.user) if membership.role == OrgRole.OWNER else 0
     context = {"form": form, "target": membership, "pending_sent": pending_sent}
-    return _dialog(request, "members/dialogs/edit_role.html", context)
+    return render_dialog(request, "members/dialogs/edit_role.html", context)
 
 
 # --- Confirm dialogs: resend, revoke, remove ---------------------------------------------------------
@@ -267,7 +255,7 @@ class ConfirmAction(View):
             "danger": self.danger,
             "error": error,
         }
-        return _dialog(self.request, "members/dialogs/confirm.html", context)
+        return render_dialog(self.request, "members/dialogs/confirm.html", context)
 
 
 class InvitationAction(ConfirmAction):
@@ -349,7 +337,7 @@ class RemoveMember(ConfirmAction):
                 % {"count": len(outcome), "emails": ", ".join(i.email for i in outcome)},
             )
         if target.user_id == self.request.user.pk:  # removed themselves: the Members page is no longer theirs
-            return _go_to(self.request, reverse("members:home"))
+            return go_to(self.request, reverse("members:home"))
         return response
 
 

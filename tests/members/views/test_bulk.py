@@ -47,9 +47,81 @@ def test_the_preview_lists_what_applies_and_what_is_skipped_and_changes_nothing(
     html = response.content.decode()
     assert response.status_code == 200
     assert "Applies to 1 row" in html and "i@example.com" in html
-    assert "Skips 1 row" in html and "m@example.com: A member, not an invitation." in html
+    assert "Skips 1 row" in html and "A member, not an invitation. (1)" in html and "<li>m@example.com</li>" in html
     assert f'name="row" value="i{invitation.pk}"' in html
     assert db_snapshot() == before
+
+
+def test_with_htmx_the_confirmation_is_the_dialog_and_groups_the_skipped_rows_by_reason(
+    owner_client, organization, owner
+):
+    members = MembershipFactory.create_batch(2, organization=organization)
+    invitation = InvitationFactory(organization=organization, email="i@example.com")
+    mine = Membership.objects.get(user=owner)
+    rows = [f"m{m.pk}" for m in [*members, mine]] + [f"i{invitation.pk}"]
+    before = db_snapshot()
+
+    response = owner_client.get(
+        bulk_url(organization), {"action": "remove", "row": rows}, headers={"HX-Request": "true"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html and 'id="dialog-title">Remove<' in html
+    assert f'hx-post="{bulk_url(organization)}"' in html and "data-dialog-close" in html
+    assert "4 rows selected" in html and "Applies to 2 rows" in html and "Skips 2 rows" in html
+    assert "That is you: use Leave organization in Settings to leave. (1)" in html
+    assert "An invitation, not a member yet. (1)" in html
+    assert "Yes, remove for 2" in html
+    assert html.index(members[0].user.email) < html.index(members[1].user.email)  # the selection's order
+    assert db_snapshot() == before
+
+
+def test_with_htmx_yes_runs_it_and_reloads_the_page_and_a_refusal_stays_in_the_dialog(
+    owner_client, organization, owner, settings
+):
+    invitations = InvitationFactory.create_batch(2, organization=organization)
+    rows = [f"i{i.pk}" for i in invitations]
+    htmx = {"HX-Request": "true"}
+
+    settings.INVITATIONS_PER_INVITER_PER_DAY = 1
+    before = db_snapshot()
+    refused = owner_client.post(bulk_url(organization), {"action": "resend", "row": rows}, headers=htmx)
+    assert refused.status_code == 200 and "<html" not in refused.content.decode()
+    assert "You can send 1 invitations a day" in refused.content.decode()
+    assert db_snapshot() == before
+
+    settings.INVITATIONS_PER_INVITER_PER_DAY = 100
+    done = owner_client.post(bulk_url(organization), {"action": "resend", "row": rows}, headers=htmx)
+    assert done.status_code == 200 and done["HX-Redirect"] == "/o/acme/members/"
+    assert MembershipEvent.objects.filter(action="invitation_resent").count() == 2
+
+
+def test_the_header_box_selects_the_pages_rows_without_javascript(owner_client, organization):
+    a, b = InvitationFactory.create_batch(2, organization=organization)
+    page_rows = [f"i{a.pk}", f"i{b.pk}"]
+
+    ticked = owner_client.get(bulk_url(organization), {"action": "revoke", "page": "1", "page_row": page_rows})
+    unticked = owner_client.get(bulk_url(organization), {"action": "revoke", "page_row": page_rows})
+
+    assert ticked.context["selection"].invitation_ids == [a.pk, b.pk]
+    assert len(unticked.context["selection"]) == 0
+
+
+def test_the_members_page_offers_all_matching_only_past_one_page(owner_client, organization):
+    members_url = reverse("members:members", kwargs={"org_slug": organization.slug})
+    one_page = owner_client.get(members_url).content.decode()
+    assert 'data-bulk-page aria-label="Select the 1 row on this page"' in one_page
+    assert "matching" not in one_page.split('id="bulk-form"')[1].split("</form>")[0]
+
+    InvitationFactory.create_batch(PAGE_SIZE, organization=organization)
+    html = owner_client.get(members_url).content.decode()
+    bar = html.split('id="bulk-form"')[1].split("</form>")[0]
+    # Without JavaScript: an explicit submit for every matching row; with it, an offer shown once the page is ticked.
+    assert (
+        f'<noscript><button type="submit" class="btn" name="all" value="1">Review all {PAGE_SIZE + 1} matching' in bar
+    )
+    assert f"data-bulk-select-all hidden>Select all {PAGE_SIZE + 1} matching rows" in bar
+    assert bar.count('name="page_row"') == PAGE_SIZE
 
 
 def test_confirming_runs_the_action_and_reports_applied_and_skipped(owner_client, organization, owner):
