@@ -7,7 +7,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import F
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -216,6 +217,11 @@ class InvitationProject(models.Model):
         return f"{self.project} ({self.get_role_display()})"
 
 
+def _by_address_index(column: str, *, name: str) -> models.Index:
+    """The organization's events of one address (case-blind, as the Activity filters compare), newest first."""
+    return models.Index(F("organization"), Upper(column), F("created_at").desc(), F("id").desc(), name=name)
+
+
 class MembershipEvent(models.Model):
     """An audit row, written in the same transaction as the change it records."""
 
@@ -290,8 +296,14 @@ class MembershipEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        # The Activity page's keyset order, newest first (also serves "this organization's events").
-        indexes = [models.Index(fields=["organization", "-created_at", "-id"], name="event_org_created_id_idx")]
+        # The Activity page's keyset order, newest first (also serves "this organization's events"); filtered by
+        # actor or by person affected (``iexact``: UPPER(...) = UPPER(...)), the same order within that address,
+        # so a rare address's page reads its own few rows, not the organization's million.
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="event_org_created_id_idx"),
+            _by_address_index("actor_email", name="event_org_actor_idx"),
+            _by_address_index("target_email", name="event_org_target_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.target_email}"

@@ -1,6 +1,8 @@
 """The Activity page stays fast at a million events in one organization: each page, the first or one deep
 in the log, filtered or not, is one index range scan on ``event_org_created_id_idx`` that stops after the
-page's rows, with no sort and no OFFSET. Proven on PostgreSQL's real plans (EXPLAIN ANALYZE)."""
+page's rows, with no sort and no OFFSET; filtered by a rare actor or a rare person affected, it reads that
+address's own few rows from ``event_org_actor_idx`` / ``event_org_target_idx``, never a sequential scan of the
+events. Proven on PostgreSQL's real plans (EXPLAIN ANALYZE)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from tests.factories import OrganizationFactory
 pytestmark = pytest.mark.postgres
 
 EVENTS = 1_000_000
+RARE_ACTOR, RARE_PERSON = "rare.actor@example.com", "rare.person@example.com"
 ACTIONS = [action.value for action in MembershipEvent.Action]
 
 
@@ -37,6 +40,19 @@ def million(db, organization):
     with connection.cursor() as cursor:
         cursor.execute(insert, [organization.pk, ACTIONS, len(ACTIONS), EVENTS])
         cursor.execute(insert, [neighbour.pk, ACTIONS, len(ACTIONS), 10_000])
+        # A rare actor and a rare person affected: three events each, early in the year (deep in the log).
+        cursor.execute(
+            f"""
+            INSERT INTO {MembershipEvent._meta.db_table}
+                (organization_id, organization_name, actor_id, actor_email, action, target_email,
+                 old_role, new_role, detail, ip_address, api_token_name, project_access, created_at)
+            SELECT %s, 'Acme Corp', NULL, CASE WHEN g <= 3 THEN %s ELSE 'owner1@example.com' END, 'invited',
+                   CASE WHEN g > 3 THEN %s ELSE 'person1@example.com' END, '', 'member', '', NULL, '', '{{}}'::jsonb,
+                   timestamptz '2026-01-01' + g * interval '1 minute'
+            FROM generate_series(1, 6) AS g
+            """,
+            [organization.pk, RARE_ACTOR, RARE_PERSON],
+        )
         cursor.execute(f"ANALYZE {MembershipEvent._meta.db_table}")
     return organization
 
@@ -57,6 +73,17 @@ def assert_keyset_scan(queryset, *, most_rows_read: int) -> None:
     [scan] = [node for node in nodes(plan) if node.get("Index Name") == "event_org_created_id_idx"]
     read = scan["Actual Rows"] + scan.get("Rows Removed by Filter", 0)
     assert read <= most_rows_read, (read, scan)
+
+
+def assert_reads_only_its_rows(queryset, *, index: str, most_rows_read: int) -> None:
+    """The events are read from ``index`` only (no sequential scan of the events, however few rows match),
+    and no more of them than match. (The few rows may then be joined and sorted: that costs nothing.)"""
+    plan = plan_of(queryset)
+    table = MembershipEvent._meta.db_table
+    scans = [node for node in nodes(plan) if node.get("Relation Name") == table]
+    assert [node.get("Index Name") for node in scans] == [index], [(n["Node Type"], n.get("Index Name")) for n in scans]
+    read = scans[0]["Actual Rows"] + scans[0].get("Rows Removed by Filter", 0)
+    assert read <= most_rows_read, (read, scans[0])
 
 
 def page_query(events, *, after: Cursor | None = None):
@@ -86,3 +113,12 @@ def test_every_page_is_one_short_index_range_scan_at_a_million_events(million):
 
     by_dates = organization_events(million, ActivityFilters(since=date(2026, 1, 2), until=date(2026, 1, 3)))
     assert_keyset_scan(page_query(by_dates), most_rows_read=51)
+
+    # A rare actor or person (any case, as typed in the filter): their own 3 events, from their own index.
+    by_actor = organization_events(million, ActivityFilters(actor=RARE_ACTOR.upper()))
+    assert_reads_only_its_rows(page_query(by_actor), index="event_org_actor_idx", most_rows_read=3)
+    assert len(event_page(by_actor).events) == 3
+    by_person = organization_events(million, ActivityFilters(person=RARE_PERSON))
+    assert_reads_only_its_rows(page_query(by_person), index="event_org_target_idx", most_rows_read=3)
+    both = organization_events(million, ActivityFilters(actor=RARE_ACTOR, action="invited", since=date(2026, 1, 1)))
+    assert_reads_only_its_rows(page_query(both), index="event_org_actor_idx", most_rows_read=3)
