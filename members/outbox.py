@@ -11,24 +11,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import fields
 from datetime import datetime, timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.tasks import task, task_backends
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 
+from members import outbox_claims
 from members.emails import Notification, render_email
 from members.models import Invitation, OutboundEmail
 
 logger = logging.getLogger(__name__)
-
-# Set while a batch runs with ``synchronous_commit`` off for the whole session.
-_session_commits_without_waiting: ContextVar[bool] = ContextVar("session_commits_without_waiting", default=False)
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 30
@@ -82,8 +79,11 @@ def _is_moot(outbound: OutboundEmail) -> bool:
 @task()
 def deliver_email(outbound_id: int) -> str:
     """Send one recorded email through anymail, retrying transient failures with backoff."""
+    if outbox_claims.supported():
+        with _commits_without_waiting_for_disk():
+            outcomes = outbox_claims.deliver_claimed([outbound_id], deliver=_deliver)
+        return next(iter(outcomes), "skipped")
     with transaction.atomic():
-        _commit_without_waiting_for_disk()
         # The row lock makes a second worker (or a duplicate task) skip an email being sent.
         outbound = (
             OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
@@ -91,25 +91,28 @@ def deliver_email(outbound_id: int) -> str:
             .filter(pk=outbound_id, status=OutboundEmail.Status.QUEUED)
             .first()
         )
-        if outbound is None:
-            return "skipped"
-        if _is_moot(outbound):
-            outbound.status = OutboundEmail.Status.CANCELLED
-            outbound.save(update_fields=["status"])
-            return "cancelled"
-        outbound.attempts += 1
-        try:
-            message = render_email(outbound)
-            message.send()
-        except Exception as error:
-            return _record_failure(outbound, error)
-        outbound.status = OutboundEmail.Status.SENT
-        outbound.sent_at = timezone.now()
-        outbound.last_error = ""
-        outbound.provider_message_id = provider_message_id(message)
-        _mark_sent(outbound)
-        logger.info("email sent", extra={"outbound_email_id": outbound.pk, "kind": outbound.kind})
-        return "sent"
+        return "skipped" if outbound is None else _deliver(outbound)
+
+
+def _deliver(outbound: OutboundEmail) -> str:
+    """Send a queued email this worker holds (its row lock, or its claim on PostgreSQL) and record the outcome."""
+    if _is_moot(outbound):
+        outbound.status = OutboundEmail.Status.CANCELLED
+        outbound.save(update_fields=["status"])
+        return "cancelled"
+    outbound.attempts += 1
+    try:
+        message = render_email(outbound)
+        message.send()
+    except Exception as error:
+        return _record_failure(outbound, error)
+    outbound.status = OutboundEmail.Status.SENT
+    outbound.sent_at = timezone.now()
+    outbound.last_error = ""
+    outbound.provider_message_id = provider_message_id(message)
+    _mark_sent(outbound)
+    logger.info("email sent", extra={"outbound_email_id": outbound.pk, "kind": outbound.kind})
+    return "sent"
 
 
 SENT_FIELDS = ["status", "sent_at", "attempts", "last_error", "provider_message_id"]
@@ -139,52 +142,46 @@ def _mark_sent(outbound: OutboundEmail) -> None:
 
 @task()
 def deliver_emails(outbound_ids: list[int]) -> dict[str, int]:
-    """Deliver emails queued together, each exactly as ``deliver_email`` does (its own transaction and row lock).
+    """Deliver emails queued together, each exactly once, with one task claim for the batch.
 
-    One task claim for the batch instead of one per email. An email this task does not get to (a killed worker,
-    a database error) stays queued, and the sweep (``requeue_stalled``) schedules it again on its own."""
+    On PostgreSQL the batch claims its emails a hundred at a time (``members.outbox_claims``) and marks each one
+    sent right after its send; elsewhere each email is ``deliver_email``'s own transaction and row lock. An email
+    this task does not get to (a killed worker, a database error) stays queued, and the sweep (``settle_lost_tasks``,
+    ``requeue_stalled``) schedules it again on its own."""
+    if outbox_claims.supported():
+        with _commits_without_waiting_for_disk():
+            return outbox_claims.deliver_claimed(outbound_ids, deliver=_deliver)
     outcomes: dict[str, int] = {}
-    with _commits_without_waiting_for_disk():
-        for outbound_id in outbound_ids:
-            try:
-                outcome = deliver_email.call(outbound_id)
-            except Exception:
-                logger.exception(
-                    "email delivery crashed; the sweep will retry it", extra={"outbound_email_id": outbound_id}
-                )
-                outcome = "error"
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    for outbound_id in outbound_ids:
+        try:
+            outcome = deliver_email.call(outbound_id)
+        except Exception:
+            logger.exception(
+                "email delivery crashed; the sweep will retry it", extra={"outbound_email_id": outbound_id}
+            )
+            outcome = "error"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
-
-
-def _commit_without_waiting_for_disk() -> None:
-    """PostgreSQL: this transaction's COMMIT returns before its WAL reaches the disk (``synchronous_commit``).
-
-    Waiting for that flush was most of a delivery's time. Only a crash of the database server itself in the
-    following moment can undo the commit; the row is then ``queued`` again and the email is sent again (the
-    at-least-once edge the README documents), never lost. Row locks, and so "never twice at once", are unchanged.
-    """
-    if connection.vendor == "postgresql" and not _session_commits_without_waiting.get():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 @contextmanager
 def _commits_without_waiting_for_disk() -> Iterator[None]:
-    """The same for a whole batch, set once for the session instead of once per email."""
-    if connection.vendor != "postgresql":
-        yield
-        return
+    """PostgreSQL: the delivery's commits return before their WAL reaches the disk (``synchronous_commit``).
+
+    Waiting for that flush was most of a delivery's time. Only a crash of the database server itself in the
+    following moment can undo such a commit; the row is then ``queued`` again and the email is sent again (the
+    at-least-once edge the README documents), never lost. Claims, and so "never twice at once", are unchanged. Set
+    for the session during the delivery only: the worker's own bookkeeping after it waits for the disk as usual."""
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
-    flag = _session_commits_without_waiting.set(True)
     try:
         yield
     finally:
-        _session_commits_without_waiting.reset(flag)
-        if connection.connection is not None:  # still the session we changed
+        try:
             with connection.cursor() as cursor:
                 cursor.execute("RESET synchronous_commit")
+        except DatabaseError:  # the session is gone (the setting with it); the delivery's own error says why
+            logger.debug("resetting synchronous_commit failed", exc_info=True)
 
 
 def record_delivery(outbound: OutboundEmail, *, delivery: str) -> None:
@@ -234,6 +231,7 @@ def is_transient(error: Exception) -> bool:
     return isinstance(error, OSError)  # connection refused, timeouts, SMTP disconnects
 
 
+@transaction.atomic  # the email's new state and its retry task together
 def _record_failure(outbound: OutboundEmail, error: Exception) -> str:
     outbound.last_error = describe_error(error)
     if is_transient(error) and outbound.attempts < MAX_ATTEMPTS:
@@ -253,7 +251,7 @@ def requeue_stalled(*, older_than: timedelta | None = None) -> int:
     """Schedule delivery again for queued emails whose task never ran to the end (a worker killed
     mid-send, or a process that died between the commit and an on-commit enqueue). A queued email
     counts as stalled once it is ``EMAIL_REQUEUE_AFTER_SECONDS`` past its due time. Duplicate tasks
-    are harmless: ``deliver_email`` sends only a row that is still queued, under a row lock."""
+    are harmless: a delivery sends only an email still queued that it holds (row lock, or claim on PostgreSQL)."""
     if older_than is None:
         older_than = timedelta(seconds=settings.EMAIL_REQUEUE_AFTER_SECONDS)
     cutoff = timezone.now() - older_than

@@ -5,10 +5,11 @@ django-tasks-db's worker loop raises on the first connection error and the proce
 closes the broken connections, logs, waits with backoff and starts the loop again, for as long as it takes.
 
 A worker killed with ``kill -9`` (or whose connection died mid-task) leaves its task row ``RUNNING`` for ever and the
-email ``queued``. A live worker holds the email row's lock for the whole send, so a ``RUNNING`` delivery task
-whose email row nobody holds, older than a short grace, belongs to a dead worker: ``settle_lost_tasks`` marks it
-failed and schedules the email again. ``deliver_email`` sends only a row still queued, under that lock, so a
-task settled by mistake costs a duplicate task, never a duplicate email.
+email ``queued``. A live worker holds its emails for the whole send (on PostgreSQL a claim that lives as long as its
+database session, ``members.outbox_claims``; elsewhere the email row's lock), so a ``RUNNING`` delivery task whose
+emails nobody holds, older than a short grace, belongs to a dead worker: ``settle_lost_tasks`` marks it failed and
+schedules the emails again. A delivery sends only an email still queued that it holds, so a task settled by mistake
+costs a duplicate task, never a duplicate email.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from members import outbox_claims
 from members.models import OutboundEmail
 from members.outbox import deliver_email, deliver_emails, schedule_delivery
 
@@ -98,7 +100,7 @@ def _settle(task_pk: object) -> bool:
     outbound_ids = argument if isinstance(argument, list) else [argument]  # deliver_emails takes a batch
     emails = OutboundEmail.objects.filter(pk__in=outbound_ids)
     unlocked = list(emails.select_for_update(skip_locked=True))
-    if len(unlocked) < emails.count():
+    if len(unlocked) < emails.count() or outbox_claims.any_claimed([outbound.pk for outbound in unlocked]):
         return False  # a live worker holds one of the emails: it is being sent right now
     task_row.set_failed(WorkerLostError("the worker stopped before finishing this task"))
     for outbound in unlocked:

@@ -11,10 +11,14 @@ from unittest import mock
 
 from django.apps import apps
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import resolve, reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+
+from members import outbox
+from members.emails import Notification
+from members.models import OutboundEmail
 
 
 def run_worker() -> None:
@@ -89,3 +93,18 @@ def recently_authenticated(client: Any, password: str = "correct-horse-battery")
     response = client.post(reverse("account_reauthenticate"), {"password": password})
     assert response.status_code == 302, response.content
     return client
+
+
+def queue_batch(organization, count: int) -> list[int]:
+    """``count`` emails queued together: one ``deliver_emails`` task, as a bulk invite queues them."""
+    notifications = [
+        Notification(
+            kind=OutboundEmail.Kind.ROLE_CHANGED,
+            to_email=f"person{n}@example.com",
+            organization=organization,
+            context={"organization_name": organization.name, "role_label": "Organization Member"},
+        )
+        for n in range(count)
+    ]
+    with transaction.atomic():
+        return [outbound.pk for outbound in outbox.queue_many(notifications)]

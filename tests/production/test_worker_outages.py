@@ -15,6 +15,7 @@ from psycopg import sql
 
 from members.models import OutboundEmail
 from tests.conftest import requires_postgres
+from tests.helpers import queue_batch
 from tests.production import mailbox
 from tests.production.test_worker import queue, start_worker, wait_for, worker_env
 
@@ -128,3 +129,24 @@ def test_a_killed_workers_email_goes_out_within_a_minute_with_the_default_settin
     stuck.refresh_from_db()
     assert stuck.status == "FAILED" and stuck.exception_class_path == "members.worker.WorkerLostError", output
     assert restarted.returncode == 0, output
+
+
+@requires_postgres
+def test_a_connection_cut_in_the_middle_of_a_batch_sends_no_email_of_it_twice_but_the_one_in_flight(
+    transactional_db, organization, tmp_path
+):
+    """The batch's claims die with its connection: the worker sends nothing more of the batch (another worker may
+    be sending those emails by then), and the sweep sends the rest once each."""
+    env = worker_env(tmp_path, delay=2)
+    worker = start_worker(env, "--sweep-interval", "0.5", "--settle-after", "1", command="run_worker")
+    try:
+        first, *rest = queue_batch(organization, 3)
+        wait_for(lambda: any(event == "begin" for event, _, _ in mailbox.read(env["MAILBOX_PATH"])))
+        with database_unreachable():
+            time.sleep(3)  # the first send ends while the database is away: the worker cannot record it
+        wait_for(lambda: all(status(pk) == OutboundEmail.Status.SENT for pk in [first, *rest]), timeout=90)
+        assert worker.poll() is None
+    finally:
+        output = stop(worker)
+    sent = [int(pk) for event, _, pk in mailbox.read(env["MAILBOX_PATH"]) if event == "sent"]
+    assert sorted(sent) == sorted([first, first, *rest]), output  # at-least-once only for the send cut off

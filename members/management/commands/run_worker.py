@@ -4,8 +4,8 @@ It never exits on a database connection error: ``ResilientWorker`` reconnects wi
 worker killed while sending an email leaves its task row RUNNING and the email ``queued`` (the transaction that
 would have marked it sent died with the process). The sweep, every ``--sweep-interval`` seconds, settles such
 tasks and puts their emails back on the queue, and requeues queued emails whose task was lost altogether (it also
-deletes the API's idempotency keys past ``IDEMPOTENCY_KEY_RETENTION_HOURS``);
-``deliver_email`` sends only rows still queued, under a row lock, so a duplicate task is harmless.
+deletes the API's idempotency keys past ``IDEMPOTENCY_KEY_RETENTION_HOURS``); a delivery sends only emails still
+queued that it holds (``members.outbox_claims``), so a duplicate task is harmless.
 """
 
 from __future__ import annotations
