@@ -116,6 +116,7 @@ class MemberRow:
     invited_by: User | None = None
     projects: list[tuple[str, str]] = field(default_factory=list)  # (project name, project role label)
     obj: Membership | Invitation | None = None
+    urls: dict[str, str] = field(default_factory=dict)  # the page's links for this row (the view's business)
 
     @property
     def is_membership(self) -> bool:
@@ -234,7 +235,13 @@ def member_rows(
 
 def _memberships_with_access(organization: Organization, ids: list[int]) -> dict[int, Membership]:
     """Memberships by id, each with ``project_access``: its (project name, role label) pairs here."""
-    memberships = Membership.objects.select_related("user", "invited_by").in_bulk(ids)
+    # Only what a row shows: a user's password, flags and dates are most of the bytes and the model-building time.
+    people = [f"{user}__{name}" for user in ("user", "invited_by") for name in ("id", "name", "email")]
+    memberships = (
+        Membership.objects.select_related("user", "invited_by")
+        .only("organization_id", "role", "created_at", *people)
+        .in_bulk(ids)
+    )
     access: dict[int, list[tuple[str, str]]] = {}
     for grant in (
         ProjectMembership.objects.filter(

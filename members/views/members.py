@@ -28,6 +28,7 @@ from members.member_list import Query, members_page, position_from
 from members.models import Invitation, Membership, Organization
 from members.roles import OrgRole
 from members.selectors import (
+    MemberRow,
     attach_row_details,
     hide_unseen_projects,
     membership_in_organization,
@@ -51,22 +52,48 @@ def members(request: HttpRequest, organization: Organization) -> HttpResponse:
         "filter_form": filter_form,
         "filters": filters,
         "page": page,
-        "rows": hide_unseen_projects(
-            attach_row_details(organization, page.keys),
+        "rows": _with_action_urls(
+            hide_unseen_projects(
+                attach_row_details(organization, page.keys),
+                organization,
+                user=request.user,
+                membership=request.membership,
+            ),
             organization,
-            user=request.user,
-            membership=request.membership,
         ),
-        "can_manage": request.user.has_perm(f"members.{roles.MANAGE_MEMBERS}", organization),
+        # From the membership the page already loaded, like can_export: no extra query.
+        "can_manage": roles.MANAGE_MEMBERS in roles.organization_permissions(request.membership.role),
         "bulk_actions": BulkAction.choices,
         "role_choices": OrgRole.choices,
-        # From the membership the page already loaded: no extra query.
         "can_export": roles.EXPORT_MEMBERS in roles.organization_permissions(request.membership.role),
         "is_filtered": bool(filters["q"] or filters["role"] or filters["status"]),
         "sort_headers": _sort_headers(filters["sort"]),
         "active_nav": "members",
     }
     return render(request, "members/members.html", context)
+
+
+# Each row's dialog links: one reverse() per link name for the page, the row's id put in its place (a reverse() per
+# row and link was a tenth of the page's rendering time).
+ROW_LINKS = {
+    True: {"edit": "members:member_edit_role", "remove": "members:member_remove"},
+    False: {"resend": "members:invitation_resend", "revoke": "members:invitation_revoke"},
+}
+_ID_PLACEHOLDER = 987654321987
+
+
+def _with_action_urls(rows: list[MemberRow], organization: Organization) -> list[MemberRow]:
+    patterns = {
+        is_membership: {
+            name: reverse(route, args=[organization.slug, _ID_PLACEHOLDER]) for name, route in links.items()
+        }
+        for is_membership, links in ROW_LINKS.items()
+    }
+    for row in rows:
+        row.urls = {
+            name: url.replace(str(_ID_PLACEHOLDER), str(row.id)) for name, url in patterns[row.is_membership].items()
+        }
+    return rows
 
 
 def _sort_headers(current: str) -> dict[str, dict[str, str]]:
