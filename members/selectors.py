@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import models
-from django.db.models import Case, CharField, F, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -141,98 +140,6 @@ class MemberRow:
 DELIVERY_PROBLEMS = {Invitation.Delivery.FAILED, Invitation.Delivery.BOUNCED, Invitation.Delivery.REJECTED}
 
 
-# The whole filtered list as dict rows (CSV export, bulk selection of every page): members.member_list pages it.
-ROW_COLUMNS = ("row_kind", "row_id", "row_name", "row_email", "row_role", "row_status", "row_delivery", "row_date")
-MEMBERS_SORTS = {
-    "name": ("row_sort_name",),
-    "role": ("row_role", "row_sort_name"),
-    "date": ("row_date",),
-}
-PAGE_SIZE = 50
-
-
-def _membership_rows(organization: Organization, *, q: str, role: str, status: str) -> QuerySet | None:
-    if status in {RowStatus.PENDING, RowStatus.EXPIRED}:
-        return None
-    qs = Membership.objects.filter(organization=organization)
-    if q:
-        qs = qs.filter(Q(user__name__icontains=q) | Q(user__email__icontains=q))
-    if role:
-        qs = qs.filter(role=role)
-    return (
-        qs.annotate(
-            row_kind=Value(RowKind.MEMBERSHIP, output_field=CharField()),
-            row_id=F("pk"),
-            row_name=F("user__name"),
-            row_email=F("user__email"),
-            row_role=F("role"),
-            row_status=Value(RowStatus.VERIFIED, output_field=CharField()),
-            row_delivery=Value("", output_field=CharField()),
-            row_date=F("created_at"),
-            row_sort_name=Lower(
-                Coalesce(NullIf(F("user__name"), Value("")), F("user__email"), output_field=CharField())
-            ),
-        )
-        .values(*ROW_COLUMNS, "row_sort_name")
-        .order_by()
-    )  # no model ordering inside a UNION
-
-
-def _invitation_rows(organization: Organization, *, q: str, role: str, status: str, now: datetime) -> QuerySet | None:
-    if status == RowStatus.VERIFIED:
-        return None
-    qs = Invitation.objects.filter(organization=organization, status=Invitation.Status.PENDING)
-    if q:
-        qs = qs.filter(email__icontains=q)
-    if role:
-        qs = qs.filter(role=role)
-    if status == RowStatus.PENDING:
-        qs = qs.filter(expires_at__gte=now)
-    elif status == RowStatus.EXPIRED:
-        qs = qs.filter(expires_at__lt=now)
-    return (
-        qs.annotate(
-            row_kind=Value(RowKind.INVITATION, output_field=CharField()),
-            row_id=F("pk"),
-            row_name=Value("", output_field=CharField()),
-            row_email=F("email"),
-            row_role=F("role"),
-            row_status=Case(
-                When(expires_at__lt=now, then=Value(RowStatus.EXPIRED)),
-                default=Value(RowStatus.PENDING),
-                output_field=CharField(),
-            ),
-            row_delivery=F("delivery_status"),
-            row_date=F("sent_at"),
-            row_sort_name=Lower(F("email")),
-        )
-        .values(*ROW_COLUMNS, "row_sort_name")
-        .order_by()
-    )  # no model ordering inside a UNION
-
-
-def member_rows(
-    organization: Organization, *, q: str = "", role: str = "", status: str = "", sort: str = "name"
-) -> QuerySet:
-    """Memberships and open invitations of the organization as one filtered, sorted queryset of
-    dicts (a SQL UNION), so counting, ordering and slicing a page happen in the database."""
-    now = timezone.now()
-    parts = [
-        part
-        for part in (
-            _membership_rows(organization, q=q, role=role, status=status),
-            _invitation_rows(organization, q=q, role=role, status=status, now=now),
-        )
-        if part is not None
-    ]
-    descending = sort.startswith("-")
-    keys = MEMBERS_SORTS.get(sort.lstrip("-"), MEMBERS_SORTS["name"])
-    # kind and id break ties, so pages are stable.
-    ordering = [f"-{key}" if descending else key for key in keys] + ["row_kind", "row_id"]
-    combined = parts[0].union(parts[1], all=True) if len(parts) == 2 else parts[0]
-    return combined.order_by(*ordering)
-
-
 def _memberships_with_access(organization: Organization, ids: list[int]) -> dict[int, Membership]:
     """Memberships by id, each with ``project_access``: its (project name, role label) pairs here."""
     # Only what a row shows: a user's password, flags and dates are most of the bytes and the model-building time.
@@ -277,13 +184,6 @@ def _invitations_with_access(ids: list[int]) -> dict[int, Invitation]:
 def attach_row_details(organization: Organization, keys: list[tuple]) -> list[MemberRow]:
     """Turn one page of row keys (``members.member_list``: ..., kind, id) into ``MemberRow`` objects with their
     project access and inviter: a fixed number of queries for the page, whatever the size of the organization."""
-    # Dict rows from ``member_rows`` (export, bulk) or key tuples from ``member_list``.
-    keys = [
-        (MEMBERSHIP if key["row_kind"] == RowKind.MEMBERSHIP else INVITATION, key["row_id"])
-        if isinstance(key, dict)
-        else key
-        for key in keys
-    ]
     memberships = _memberships_with_access(organization, [key[-1] for key in keys if key[-2] == MEMBERSHIP])
     invitations = _invitations_with_access([key[-1] for key in keys if key[-2] == INVITATION])
     now = timezone.now()

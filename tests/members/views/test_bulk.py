@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.bulk import BULK_LIMIT
+from members.member_list import PAGE_SIZE
 from members.models import Invitation, Membership, MembershipEvent
 from members.roles import OrgRole
-from members.selectors import PAGE_SIZE
 from tests.conftest import client_for
 from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory
 from tests.helpers import db_snapshot, db_snapshot_without_refusals, recently_authenticated
