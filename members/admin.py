@@ -10,6 +10,8 @@ from django.contrib.admin.options import ActionLocation
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from members import services
@@ -17,7 +19,7 @@ from members import services
 # Importing it registers organizations, projects, memberships and invitations.
 from members.admin_organizations import ReadOnlyAdmin
 from members.http import client_ip
-from members.models import MembershipEvent, OutboundEmail, User
+from members.models import DeletedOrganization, MembershipEvent, OutboundEmail, User
 
 # Fields only a superuser may change: staff must not be able to raise their own powers.
 PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
@@ -169,7 +171,25 @@ class MembershipEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
-        return lookup == "organization__id__exact" or super().lookup_allowed(lookup, value, request)
+        return lookup in {"organization__id__exact", "deleted_organization__id__exact"} or super().lookup_allowed(
+            lookup, value, request
+        )
+
+
+@admin.register(DeletedOrganization)
+class DeletedOrganizationAdmin(ReadOnlyAdmin):
+    """What is left of a deleted organization, and a link to its audit trail (kept until the retention ends)."""
+
+    list_display = ["name", "slug", "deleted_at", "deleted_by_email", "members", "invitations", "projects", "trail"]
+    search_fields = ["name", "slug", "deleted_by_email"]
+    date_hierarchy = "deleted_at"
+    exclude = ["deleted_by"]
+    readonly_fields = ["trail"]
+
+    @admin.display(description=_("Activity"))
+    def trail(self, obj: DeletedOrganization) -> str:
+        url = reverse("admin:members_membershipevent_changelist") + f"?deleted_organization__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Its audit events"))
 
 
 @admin.register(OutboundEmail)

@@ -34,6 +34,22 @@ class MembershipGoneError(DomainError):
     default_message = _("This person is no longer a member of the organization.")
 
 
+class OrganizationNameMismatchError(DomainError):
+    default_message = _("The name you typed is not the organization's name. Type it exactly as shown to delete it.")
+
+
+class ProjectGoneError(DomainError):
+    default_message = _("This project no longer exists.")
+
+
+class TransferTargetError(DomainError):
+    default_message = _("Choose another Verified member of the organization to become its Organization Owner.")
+
+
+class NotAnOwnerError(DomainError):
+    default_message = _("Only an Organization Owner can transfer ownership.")
+
+
 class InvitationError(DomainError):
     """An invitation link that cannot be used. The subclasses are data: what went wrong and the message
     that says so; ``members.views.invitations.render_invitation_error`` picks the page's status and title."""

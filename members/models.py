@@ -261,6 +261,9 @@ class MembershipEvent(models.Model):
         BILLING_CHANGED = "billing_changed", _("Billing changed")
         PROJECT_CREATED = "project_created", _("Project created")
         PROJECT_RENAMED = "project_renamed", _("Project renamed")
+        PROJECT_DELETED = "project_deleted", _("Project deleted")
+        ORGANIZATION_DELETED = "organization_deleted", _("Organization deleted")
+        OWNERSHIP_TRANSFERRED = "ownership_transferred", _("Ownership transferred")
         # A signed-in member's write that their role does not allow (HTTP 403); ``detail`` names it.
         REFUSED = "refused", _("Refused: not allowed")
 
@@ -273,6 +276,10 @@ class MembershipEvent(models.Model):
 
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="events")
     organization_name = models.CharField(max_length=100)
+    # Once the organization is deleted: its tombstone, which keeps these rows for staff until the retention ends.
+    deleted_organization = models.ForeignKey(
+        "DeletedOrganization", null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     actor_email = models.EmailField(blank=True)
     action = ChoicesCharField(max_length=40, choices=Action.choices)
@@ -329,6 +336,9 @@ class OutboundEmail(models.Model):
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
         MEMBER_ADDED = "member_added", _("Added to organization")
         TWO_FACTOR_REQUIRED = "two_factor_required", _("Two-factor authentication required")
+        ORGANIZATION_DELETED = "organization_deleted", _("Organization deleted")
+        PROJECT_DELETED = "project_deleted", _("Project deleted")
+        OWNERSHIP_TRANSFERRED = "ownership_transferred", _("Ownership transferred to you")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -371,5 +381,6 @@ class OutboundEmail(models.Model):
 # registers them and ``from members.models import ApiToken`` keeps working.
 from members.scim_models import ScimGroup, ScimUser  # noqa: E402
 from members.token_models import ApiToken, IdempotencyKey  # noqa: E402
+from members.tombstone_models import DeletedOrganization  # noqa: E402
 
-__all__ = ["ApiToken", "IdempotencyKey", "ScimGroup", "ScimUser"]
+__all__ = ["ApiToken", "DeletedOrganization", "IdempotencyKey", "ScimGroup", "ScimUser"]

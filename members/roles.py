@@ -24,6 +24,8 @@ class ProjectRole(models.TextChoices):
 VIEW_ORGANIZATION = "view_organization"
 VIEW_PROJECT = "view_project"
 CHANGE_PROJECT = "change_project"
+# Django's default too: deleting the organization with everything in it (owners only, from Settings).
+DELETE_ORGANIZATION = "delete_organization"
 
 # Organization-level permissions, declared on Organization.Meta.permissions: {codename: description}.
 ORGANIZATION_PERMISSIONS: dict[str, str] = {}
@@ -46,6 +48,7 @@ CHANGE_SETTINGS = _permission(ORGANIZATION_PERMISSIONS, "change_settings", "Can 
 VIEW_BILLING = _permission(ORGANIZATION_PERMISSIONS, "view_billing", "Can view billing")
 CHANGE_BILLING = _permission(ORGANIZATION_PERMISSIONS, "change_billing", "Can change billing")
 CREATE_PROJECTS = _permission(ORGANIZATION_PERMISSIONS, "create_projects", "Can create and rename projects")
+DELETE_PROJECTS = _permission(ORGANIZATION_PERMISSIONS, "delete_projects", "Can delete projects")
 MANAGE_API_TOKENS = _permission(
     ORGANIZATION_PERMISSIONS, "manage_api_tokens", "Can create and revoke the organization's API tokens"
 )
@@ -61,7 +64,7 @@ MANAGE_PROJECT_ACCESS = _permission(
 )
 
 ORGANIZATION_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    OrgRole.OWNER: frozenset({VIEW_ORGANIZATION, *ORGANIZATION_PERMISSIONS}),
+    OrgRole.OWNER: frozenset({VIEW_ORGANIZATION, DELETE_ORGANIZATION, *ORGANIZATION_PERMISSIONS}),
     OrgRole.MEMBER: frozenset({VIEW_ORGANIZATION, VIEW_MEMBERS, VIEW_SETTINGS, VIEW_BILLING}),
 }
 

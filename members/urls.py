@@ -1,6 +1,7 @@
 from django.urls import path
 
 from members import views
+from members.views import lifecycle
 from members.views import security as security_views
 
 app_name = "members"
@@ -39,16 +40,19 @@ urlpatterns = [
     path("o/<slug:org_slug>/projects/", views.projects, name="projects"),
     path("o/<slug:org_slug>/projects/new/", views.project_create, name="project_create"),
     path("o/<slug:org_slug>/projects/<int:project_id>/rename/", views.project_rename, name="project_rename"),
+    path("o/<slug:org_slug>/projects/<int:project_id>/delete/", lifecycle.project_delete, name="project_delete"),
     path("o/<slug:org_slug>/settings/", views.organization_settings, name="settings"),
     path(
         "o/<slug:org_slug>/settings/two-factor/",
         security_views.two_factor_requirement,
         name="two_factor_requirement",
     ),
+    path("o/<slug:org_slug>/settings/delete/", lifecycle.organization_delete, name="organization_delete"),
     path("o/<slug:org_slug>/billing/", views.billing, name="billing"),
     path("o/<slug:org_slug>/api-tokens/", views.api_tokens, name="api_tokens"),
     path("o/<slug:org_slug>/api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("o/<slug:org_slug>/leave/", views.leave_organization, name="leave"),
+    path("o/<slug:org_slug>/leave/transfer/", lifecycle.transfer_ownership, name="transfer_ownership"),
     path("o/<slug:org_slug>/activity/", views.activity, name="activity"),
     path("o/<slug:org_slug>/activity/export/", views.activity_export, name="activity_export"),
     path("o/<slug:org_slug>/activity/<int:event_id>/", views.activity_event, name="activity_event"),

@@ -8,6 +8,7 @@ from members.services.acceptance import AcceptResult, accept_invitation, decline
 from members.services.accounts import record_account_event
 from members.services.audit import purge_expired_events, record_export
 from members.services.bulk import BulkAction, BulkResult, bulk_action, invite_from_file
+from members.services.deletion import delete_organization, delete_project, purge_deleted_organizations
 from members.services.invitations import InviteResult, invite_members, resend_invitation, revoke_invitation
 from members.services.memberships import change_member_role, end_sent_invitations, leave_organization, remove_member
 from members.services.organizations import (
@@ -17,6 +18,7 @@ from members.services.organizations import (
     update_billing,
     update_organization_settings,
 )
+from members.services.ownership import transfer_ownership
 from members.services.project_access import set_invitation_project_role, set_project_access
 from members.services.tokens import CreatedToken, create_api_token, revoke_api_token
 
@@ -33,10 +35,13 @@ __all__ = [
     "create_organization",
     "create_project",
     "decline_invitation",
+    "delete_organization",
+    "delete_project",
     "end_sent_invitations",
     "invite_from_file",
     "invite_members",
     "leave_organization",
+    "purge_deleted_organizations",
     "purge_expired_events",
     "record_account_event",
     "record_export",
@@ -47,6 +52,7 @@ __all__ = [
     "revoke_invitation",
     "set_invitation_project_role",
     "set_project_access",
+    "transfer_ownership",
     "update_billing",
     "update_organization_settings",
 ]

@@ -273,6 +273,10 @@ class ConfirmAction(View):
     def full_question(self, target: Any, organization: Organization) -> str:
         return self.question % self.names(target, organization)
 
+    def dialog_context(self, organization: Organization) -> dict[str, Any]:
+        """What a dialog opened from another page than Members adds (its ``cancel_url`` and ``active_nav``)."""
+        return {}
+
     def confirm(self, organization: Organization, target: Any, *, error: str = "") -> HttpResponse:
         context = {
             "title": self.title,
@@ -281,6 +285,7 @@ class ConfirmAction(View):
             "action_url": self.request.path,  # the dialog posts back to where it was loaded from
             "danger": self.danger,
             "error": error,
+            **self.dialog_context(organization),
         }
         return render_dialog(self.request, "members/dialogs/confirm.html", context)
 

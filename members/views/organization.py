@@ -17,6 +17,7 @@ from members.http import client_ip, require_recent_authentication
 from members.models import Organization
 from members.roles import OrgRole
 from members.selectors import organizations_for, pending_invitations_sent_by
+from members.views.lifecycle import leave_options
 
 
 @login_required
@@ -57,7 +58,13 @@ def organization_settings(request: HttpRequest, organization: Organization) -> H
     return render(
         request,
         "members/settings.html",
-        {"form": form, "can_change": can_change, "active_nav": "settings", "membership": request.membership},
+        {
+            "form": form,
+            "can_change": can_change,
+            "can_delete": request.user.has_perm(f"members.{roles.DELETE_ORGANIZATION}", organization),
+            "active_nav": "settings",
+            "membership": request.membership,
+        },
     )
 
 
@@ -92,5 +99,9 @@ def leave_organization(request: HttpRequest, organization: Organization) -> Http
             return redirect("members:settings", organization.slug)
         messages.success(request, _("You left %(name)s.") % {"name": organization.name})
         return redirect("members:home")
-    pending_sent = pending_invitations_sent_by(organization, request.user)
-    return render(request, "members/leave_organization.html", {"active_nav": "settings", "pending_sent": pending_sent})
+    context = {
+        "active_nav": "settings",
+        "pending_sent": pending_invitations_sent_by(organization, request.user),
+        **leave_options(organization, request.membership),  # type: ignore[attr-defined]
+    }
+    return render(request, "members/leave_organization.html", context)

@@ -22,6 +22,7 @@ def projects(request: HttpRequest, organization: Organization) -> HttpResponse:
     context = {
         "projects": visible_projects(organization, user=request.user, membership=request.membership),
         "can_create": request.user.has_perm(f"members.{roles.CREATE_PROJECTS}", organization),
+        "can_delete": request.user.has_perm(f"members.{roles.DELETE_PROJECTS}", organization),
         "active_nav": "projects",
     }
     return render(request, "members/projects.html", context)

@@ -244,6 +244,9 @@ EMAIL_REQUEUE_AFTER_SECONDS = env_int("EMAIL_REQUEUE_AFTER_SECONDS", 300)
 # Days the audit log (the Activity page) keeps an event; empty keeps every event forever. Enforced by
 # `manage.py purge_activity` (run it daily from cron or a timer); the console never edits or deletes events.
 ACTIVITY_RETENTION_DAYS = int(env("ACTIVITY_RETENTION_DAYS", "0") or "0") or None
+# Days a deleted organization's audit trail is kept for staff (Django admin) after the deletion; then
+# `manage.py purge_activity` deletes it with the organization's tombstone.
+DELETED_ORGANIZATION_AUDIT_RETENTION_DAYS = env_int("DELETED_ORGANIZATION_AUDIT_RETENTION_DAYS", 365)
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {

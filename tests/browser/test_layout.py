@@ -44,6 +44,9 @@ PAGES = [
     "/o/acme/api-tokens/",
     "/accounts/email/",
     "/o/acme/settings/two-factor/",
+    "/o/acme/settings/delete/",
+    "/o/acme/leave/",
+    "/o/acme/leave/transfer/",
     "/accounts/2fa/",
     "/accounts/sessions/",
 ]

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from members import services
 from members.models import MembershipEvent
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, UserFactory
@@ -67,3 +68,17 @@ def test_admin_login_goes_through_allauth(client, db):
     response = client.get(reverse("admin:login"))
 
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def test_staff_read_a_deleted_organizations_audit_trail(superuser, organization, owner):
+    tombstone = services.delete_organization(organization, actor=owner, confirm_name="Acme Corp")
+    client = client_for(superuser)
+
+    listing = client.get(reverse("admin:members_deletedorganization_changelist")).content.decode()
+    trail = client.get(
+        reverse("admin:members_membershipevent_changelist"), {"deleted_organization__id__exact": tombstone.pk}
+    )
+
+    assert "Acme Corp" in listing and f"deleted_organization__id__exact={tombstone.pk}" in listing
+    assert trail.status_code == 200 and "Organization deleted" in trail.content.decode()
+    assert client.get(reverse("admin:members_deletedorganization_change", args=[tombstone.pk])).status_code == 200

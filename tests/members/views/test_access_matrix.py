@@ -73,6 +73,9 @@ ROWS: dict[str, Row] = {
     "members:activity": Row(),
     "members:activity_event": Row(kwargs=lambda w: {"event_id": w.event.pk}),
     "members:activity_export": Row(post=lambda w: {}),
+    "members:organization_delete": Row(post=lambda w: {"name": w.organization.name}),
+    "members:project_delete": Row(kwargs=lambda w: {"project_id": w.project.pk}, post=lambda w: {}),
+    "members:transfer_ownership": Row(post=lambda w: {"email": "colleague@example.com"}),
 }
 
 # Views where the member's own POST is allowed but acts on themselves (tested in their own modules).
