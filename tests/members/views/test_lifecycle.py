@@ -3,8 +3,11 @@ page that leads to them: owner paths with and without htmx, the password asked a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 
 from members import services
@@ -21,6 +24,15 @@ from tests.helpers import (
 )
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    """Typing the password again is rate-limited (allauth, in the cache): these tests do it often, and must not
+    use up the budget of the tests that run after them."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def url(name: str, *args: object) -> str:
