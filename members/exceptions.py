@@ -38,6 +38,10 @@ class OrganizationNameMismatchError(DomainError):
     default_message = _("The name you typed is not the organization's name. Type it exactly as shown to delete it.")
 
 
+class OrganizationGoneError(DomainError):
+    default_message = _("This organization no longer exists.")
+
+
 class ProjectGoneError(DomainError):
     default_message = _("This project no longer exists.")
 

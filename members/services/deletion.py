@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from members import outbox
 from members.emails import Notification
-from members.exceptions import OrganizationNameMismatchError, ProjectGoneError
+from members.exceptions import OrganizationGoneError, OrganizationNameMismatchError, ProjectGoneError
 from members.lifecycle_emails import organization_deleted_email, project_deleted_email
 from members.models import (
     DeletedOrganization,
@@ -35,7 +35,10 @@ def delete_organization(
 ) -> DeletedOrganization:
     """Delete the organization with its memberships, invitations, projects and API tokens, once ``confirm_name``
     is exactly its name; every member and pending invitee is emailed, and its audit trail is kept for staff."""
-    organization = lock_organization(organization)
+    # Locked like every owner change; a concurrent deletion that won leaves nothing to lock.
+    organization = Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    if organization is None:
+        raise OrganizationGoneError()
     if confirm_name != organization.name:
         raise OrganizationNameMismatchError()
     members = list(Membership.objects.filter(organization=organization).select_related("user").order_by("pk"))

@@ -32,10 +32,12 @@ from tests.factories import (
     InvitationFactory,
     InvitationProjectFactory,
     MembershipFactory,
+    OrganizationFactory,
     ProjectFactory,
     ProjectMembershipFactory,
+    UserFactory,
 )
-from tests.helpers import db_snapshot, html_part, run_worker
+from tests.helpers import db_snapshot, html_part, run_together, run_worker
 
 IP = "203.0.113.9"
 
@@ -215,3 +217,41 @@ def test_deleting_a_project_someone_else_just_deleted_is_refused(organization, o
         services.delete_project(stale, actor=owner)
 
     assert db_snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_two_deletions_of_one_organization_at_once_delete_it_once():
+    owner = UserFactory(email="alice@example.com")
+    organization = OrganizationFactory(name="Race", owner=owner)
+    MembershipFactory(organization=organization, user__email="bob@example.com")
+
+    results = run_together(
+        *(
+            lambda: services.delete_organization(
+                Organization.objects.get(pk=organization.pk), actor=owner, confirm_name="Race"
+            )
+            for _ in range(2)
+        )
+    )
+
+    assert sorted(type(result).__name__ for result in results) == ["DeletedOrganization", "OrganizationGoneError"]
+    assert DeletedOrganization.objects.count() == 1
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ORGANIZATION_DELETED).count() == 2
+    assert MembershipEvent.objects.filter(action=MembershipEvent.Action.ORGANIZATION_DELETED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_two_deletions_of_one_project_at_once_tell_people_once():
+    owner = UserFactory(email="alice@example.com")
+    organization = OrganizationFactory(owner=owner)
+    project = ProjectFactory(organization=organization)
+    ProjectMembershipFactory(project=project, user=MembershipFactory(organization=organization).user)
+
+    results = run_together(
+        *(lambda: services.delete_project(Project.objects.get(pk=project.pk), actor=owner) for _ in range(2))
+    )
+
+    assert sorted(type(result).__name__ for result in results) == ["ProjectGoneError", "int"]
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.PROJECT_DELETED).count() == 1

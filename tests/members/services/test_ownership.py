@@ -10,8 +10,8 @@ from members import services
 from members.exceptions import NotAnOwnerError, TransferTargetError
 from members.models import Invitation, Membership, MembershipEvent, OutboundEmail
 from members.roles import OrgRole
-from tests.factories import InvitationFactory, MembershipFactory
-from tests.helpers import db_snapshot, run_worker
+from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory, UserFactory
+from tests.helpers import db_snapshot, run_together, run_worker
 
 IP = "203.0.113.10"
 
@@ -75,3 +75,20 @@ def test_a_member_cannot_transfer_ownership(organization, owner, member):
         services.transfer_ownership(organization, actor=member, new_owner=target)
 
     assert db_snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_two_owners_handing_over_to_each_other_at_once_leave_one_owner():
+    alice, bob = UserFactory(email="alice@example.com"), UserFactory(email="bob@example.com")
+    organization = OrganizationFactory(owner=alice)
+    alice_membership = Membership.objects.get(user=alice)
+    bob_membership = MembershipFactory(organization=organization, user=bob, owner=True)
+
+    results = run_together(
+        lambda: services.transfer_ownership(organization, actor=alice, new_owner=bob_membership),
+        lambda: services.transfer_ownership(organization, actor=bob, new_owner=alice_membership),
+    )
+
+    assert sorted(type(result).__name__ for result in results) == ["Membership", "TransferTargetError"], results
+    assert organization.memberships.filter(role=OrgRole.OWNER).count() == 1
