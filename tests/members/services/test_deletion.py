@@ -122,14 +122,18 @@ def test_a_queued_invitation_email_is_not_sent_once_the_organization_is_deleted(
     assert invitation_email.status == OutboundEmail.Status.CANCELLED
 
 
-def test_the_organizations_api_tokens_stop_working(full_organization, owner):
+def test_the_organizations_api_and_scim_tokens_stop_working(full_organization, owner):
     organization, secret = full_organization
     api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    scim_secret = create_api_token(organization, actor=owner, name="Okta", scopes=["scim"], expires_in_days=30).secret
+    scim = Client(HTTP_AUTHORIZATION=f"Bearer {scim_secret}")
     assert api.get("/api/v1/organization").status_code == 200
+    assert scim.get("/scim/v2/Users").status_code == 200
 
     services.delete_organization(organization, actor=owner, confirm_name="Acme Corp")
 
     assert api.get("/api/v1/organization").status_code == 401
+    assert scim.get("/scim/v2/Users").status_code == 401
 
 
 @pytest.mark.parametrize("typed", ["acme corp", "Acme Corp ", "Other Org", ""])
