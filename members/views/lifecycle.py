@@ -16,12 +16,12 @@ from django.views.decorators.http import require_http_methods
 from members import roles, services
 from members.access import organization_view
 from members.exceptions import DomainError
-from members.http import client_ip, require_recent_authentication
+from members.http import client_ip, go_to, render_dialog, require_recent_authentication
 from members.lifecycle_forms import DeleteOrganizationForm, TransferOwnershipForm
 from members.models import Invitation, InvitationProject, Membership, Organization, Project, ProjectMembership
 from members.roles import OrgRole
 from members.selectors import pending_invitations_sent_by, project_in_organization
-from members.views.members import ConfirmAction, _dialog, _go_to
+from members.views.members import ConfirmAction
 
 # How many members Transfer ownership suggests as you type (the field takes any member's address).
 TRANSFER_SUGGESTIONS = 100
@@ -69,7 +69,7 @@ def organization_delete(request: HttpRequest, organization: Organization) -> Htt
                 _("%(name)s was deleted. Its members and pending invitees are being told by email.")
                 % {"name": organization.name},
             )
-            return _go_to(request, reverse("members:home"))
+            return go_to(request, reverse("members:home"))
     context = {
         "form": form,
         "counts": _what_goes(organization),
@@ -77,7 +77,7 @@ def organization_delete(request: HttpRequest, organization: Organization) -> Htt
         "action_url": request.path,
         "active_nav": "settings",
     }
-    return _dialog(request, "members/dialogs/delete_organization.html", context)
+    return render_dialog(request, "members/dialogs/delete_organization.html", context)
 
 
 @organization_view(roles.MANAGE_MEMBERS)
@@ -97,7 +97,7 @@ def transfer_ownership(request: HttpRequest, organization: Organization) -> Http
             names = {"name": new_owner.user.display_name, "organization": organization.name}
             message = _("%(name)s is now an Organization Owner of %(organization)s, and you left it.")
             messages.success(request, message % names)
-            return _go_to(request, reverse("members:home"))
+            return go_to(request, reverse("members:home"))
     others = organization.memberships.exclude(user=request.user).select_related("user").order_by("sort_name", "id")
     context = {
         "form": form,
@@ -106,7 +106,7 @@ def transfer_ownership(request: HttpRequest, organization: Organization) -> Http
         "action_url": request.path,
         "active_nav": "settings",
     }
-    return _dialog(request, "members/dialogs/transfer_ownership.html", context)
+    return render_dialog(request, "members/dialogs/transfer_ownership.html", context)
 
 
 class DeleteProject(ConfirmAction):
@@ -141,7 +141,7 @@ class DeleteProject(ConfirmAction):
 
     def done(self, target: Project, organization: Organization, outcome: int) -> HttpResponse:
         messages.success(self.request, self.success_message % {"name": target.name})
-        return _go_to(self.request, reverse("members:projects", args=[organization.slug]))
+        return go_to(self.request, reverse("members:projects", args=[organization.slug]))
 
 
 project_delete = organization_view(roles.DELETE_PROJECTS)(DeleteProject.as_view())
