@@ -33,10 +33,12 @@ from members.services._common import (
     record_invitation_event,
 )
 from members.services.sending import (
-    addresses_at_cap,
+    NO_EMAIL_PAST_CAP,
+    ensure_room_to_send,
     ensure_within_daily_limits,
-    ensure_within_recipient_cap,
+    has_room_for_revocation,
     lock_sender,
+    revocation_refused,
 )
 
 
@@ -168,7 +170,7 @@ def invite_members(
     if not to_invite:
         return result
     ensure_within_daily_limits(organization, actor=actor, new_sends=len(to_invite))
-    ensure_within_recipient_cap(organization, to_invite)
+    ensure_room_to_send(organization, to_invite)
     result.invited = _create_invitations(
         organization, actor=actor, emails=to_invite, role=role, project_roles=project_roles, ip=ip
     )
@@ -181,7 +183,7 @@ def resend_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
     lock_sender(invitation.organization, actor)
     invitation = lock_invitation(invitation, pending_only=True)
     ensure_within_daily_limits(invitation.organization, actor=actor, new_sends=1)
-    ensure_within_recipient_cap(invitation.organization, [invitation.email])
+    ensure_room_to_send(invitation.organization, [invitation.email])
     now = timezone.now()
     invitation.nonce = new_nonce()
     invitation.sent_at = now
@@ -196,9 +198,16 @@ def resend_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
     return invitation
 
 
-def revoke_locked_invitation(invitation: Invitation, *, actor: User, ip: str | None, reason: str = "") -> None:
-    """Revoke a pending invitation the caller has locked, record it (with the ``reason`` when it was not
-    revoked for itself) and tell the invitee (inside the caller's transaction)."""
+def revoke_locked_invitation(
+    invitation: Invitation, *, actor: User, ip: str | None, reason: str = "", refuse_past_cap: bool = False
+) -> None:
+    """Revoke a pending invitation the caller has locked (holding its organization's lock), record it (with the
+    ``reason`` when it was not revoked for itself) and tell the invitee, inside the caller's transaction. When the
+    address has no room left under its daily email cap (``members.services.sending``), an owner's revocation
+    (``refuse_past_cap``) is refused before anything changes; any other revokes without the email."""
+    room = has_room_for_revocation(invitation.organization, invitation.email)
+    if not room and refuse_past_cap:
+        raise revocation_refused(invitation.email)
     # A new nonce too, belt and braces: the old link's nonce no longer matches either.
     close_invitation(invitation, status=Invitation.Status.REVOKED, nonce=new_nonce())
     record_invitation_event(
@@ -208,17 +217,20 @@ def revoke_locked_invitation(invitation: Invitation, *, actor: User, ip: str | N
         old_role=invitation.role,
         ip=ip,
         reason=reason,
+        detail="" if room else NO_EMAIL_PAST_CAP,
     )
-    # Revoking is never refused (a live link is worse than a missing email); past the address's daily cap
-    # the revocation is silent. The caller holds the organization lock the count is decided under.
-    if not addresses_at_cap(invitation.organization, [invitation.email]):
+    if room:
         outbox.queue(invitation_revoked_email(invitation, actor=actor))
 
 
 @transaction.atomic
-def revoke_invitation(invitation: Invitation, *, actor: User, ip: str | None = None) -> Invitation:
-    """Revoke a pending invitation: its link stops working at once and the invitee is told.
-    Revoking an invitation that is already revoked does nothing."""
+def revoke_invitation(
+    invitation: Invitation, *, actor: User, ip: str | None = None, refuse_past_cap: bool = True
+) -> Invitation:
+    """Revoke a pending invitation: its link stops working at once and the invitee is told. Revoking an invitation
+    that is already revoked does nothing. Past the address's daily email cap an owner's revocation is refused
+    (``InvitationLimitError``, nothing changed); ``refuse_past_cap=False`` is for revocations nobody may refuse
+    (an identity provider deprovisioning someone), which then go without the email."""
     # Organization first, then the invitation: the order every service that takes both uses.
     lock_organization(invitation.organization)
     locked = lock_invitation(invitation)
@@ -226,5 +238,5 @@ def revoke_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
         return locked
     if locked.status != Invitation.Status.PENDING:
         raise InvitationNotPendingError()
-    revoke_locked_invitation(locked, actor=actor, ip=ip)
+    revoke_locked_invitation(locked, actor=actor, ip=ip, refuse_past_cap=refuse_past_cap)
     return locked

@@ -30,8 +30,9 @@ def reload_membership(membership: Membership) -> Membership:
 def end_sent_invitations(membership: Membership, *, actor: User, reason: str, ip: str | None) -> list[Invitation]:
     """The one rule for a sender's invitations: when the person of ``membership`` stops being an Organization
     Owner of its organization (demoted, removed, or left: ``reason``), the pending invitations they sent there are
-    revoked, each invitee gets the revocation email, and each audit row says why. Call it in the caller's
-    transaction, holding the organization lock; returns the invitations revoked."""
+    revoked, each invitee gets the revocation email, and each audit row says why. A security action is never
+    refused: past an address's daily email cap its invitation is revoked without the email (the audit row says
+    so). Call it in the caller's transaction, holding the organization lock; returns the invitations revoked."""
     revoked = list(
         invitations_for_update()
         .filter(

@@ -63,11 +63,13 @@ def deprovision_member(
     organization: Organization, *, actor: User, user: User | None, invitation: Invitation | None
 ) -> None:
     """Take the person out at once: remove their membership (never the last owner's) or revoke their
-    open invitation. Someone already gone is left as they are."""
+    open invitation. Someone already gone is left as they are. An identity provider deprovisioning someone must
+    never be refused for want of email: past the address's daily email cap the invitation is revoked without the
+    revocation email (``members.services.sending``)."""
     if user is not None:
         membership = Membership.objects.filter(organization=organization, user=user).first()
         if membership is not None:
             remove_member(membership, actor=actor)
             return
     if invitation is not None and invitation.status == Invitation.Status.PENDING:
-        revoke_invitation(invitation, actor=actor)
+        revoke_invitation(invitation, actor=actor, refuse_past_cap=False)

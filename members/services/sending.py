@@ -1,5 +1,6 @@
 """The limits every invitation send is decided under (invite, resend, bulk resend, invite from a file): the
-sender's locks, the daily limits per organization and per inviter, and the per-address daily cap.
+sender's locks, the daily limits per organization and per inviter, and the per-address daily cap, which
+revocations count towards too.
 
 Callers lock first (``lock_sender``) and then check, in the same transaction, so concurrent sends cannot
 overshoot a limit."""
@@ -60,11 +61,23 @@ def ensure_within_daily_limits(organization: Organization, *, actor: User, new_s
         )
 
 
-# What an address receives from an organization and counts towards its daily cap (#11.4).
+# --- the per-address daily cap (#11.4) ------------------------------------------------------------------------
+# One address receives at most EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY emails from one organization in any 24
+# hours: invitations, resends and revocations all count, and past the cap an action is refused with a message
+# saying so, nothing of it done. Sends keep the last email of the allowance for the revocation that may follow: an
+# invitation or a resend is refused when it would leave no room to email its revocation. So an owner can always
+# revoke a link they regret, and the invitee is told, while the address never gets more than the cap (one pending
+# invitation per address: at most one revocation is ever owed). A revocation finds no room only when the cap was
+# lowered below what was already sent, or is set below 2 (nothing left to keep): then an owner's Revoke Invitation
+# is refused like any other action past the cap, and nothing changes; but revocations nobody may refuse (an
+# identity provider deprovisioning someone, the invitations of a person who stopped being an owner) still revoke,
+# without the email, and their audit row says so.
+
 CAPPED_KINDS = (OutboundEmail.Kind.INVITATION, OutboundEmail.Kind.INVITATION_REVOKED)
+NO_EMAIL_PAST_CAP = "revocation email not sent: the address's daily email cap was reached"
 
 
-def _emails_to_addresses_today(organization: Organization, addresses: list[str]) -> dict[str, int]:
+def emails_today(organization: Organization, addresses: list[str]) -> dict[str, int]:
     """How many capped emails each (lower-cased) address got from the organization in the last 24 hours."""
     since = timezone.now() - timedelta(hours=24)
     rows = (
@@ -77,23 +90,39 @@ def _emails_to_addresses_today(organization: Organization, addresses: list[str])
     return {row["e"]: row["n"] for row in rows}
 
 
-def addresses_at_cap(organization: Organization, addresses: list[str]) -> list[str]:
-    """The addresses that may not get another email from the organization today (caller holds its lock)."""
-    counts = _emails_to_addresses_today(organization, addresses)
-    cap = settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY
-    return [address for address in addresses if counts.get(address.lower(), 0) >= cap]
+def _cap() -> int:
+    return settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY
 
 
-def ensure_within_recipient_cap(organization: Organization, addresses: list[str]) -> None:
-    """Refuse the whole send when any address already got its daily share of emails from the organization."""
-    if over := addresses_at_cap(organization, addresses):
+def ensure_room_to_send(organization: Organization, addresses: list[str]) -> None:
+    """Refuse the whole send when any address could not also be told of a revocation within the cap."""
+    kept = 1 if _cap() >= 2 else 0  # the email kept for a revocation
+    counts = emails_today(organization, addresses)
+    if over := [address for address in addresses if counts.get(address.lower(), 0) + 1 + kept > _cap()]:
         raise InvitationLimitError(
             ngettext(
-                "%(addresses)s has already received %(cap)d emails from this organization in the last 24 hours "
-                "(invitations, resends and revocations count). Nothing was sent; try again tomorrow.",
-                "%(addresses)s have already received %(cap)d emails each from this organization in the last 24 "
-                "hours (invitations, resends and revocations count). Nothing was sent; try again tomorrow.",
+                "%(addresses)s has had its share of the %(cap)d emails one address may receive from this "
+                "organization in 24 hours (invitations, resends and revocations count, and the last one is kept "
+                "for a revocation). Nothing was sent; try again tomorrow.",
+                "%(addresses)s have had their share of the %(cap)d emails one address may receive from this "
+                "organization in 24 hours (invitations, resends and revocations count, and the last one is kept "
+                "for a revocation). Nothing was sent; try again tomorrow.",
                 len(over),
             )
-            % {"addresses": ", ".join(over), "cap": settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY}
+            % {"addresses": ", ".join(over), "cap": _cap()}
         )
+
+
+def has_room_for_revocation(organization: Organization, address: str) -> bool:
+    return emails_today(organization, [address]).get(address.lower(), 0) < _cap()
+
+
+def revocation_refused(address: str) -> InvitationLimitError:
+    return InvitationLimitError(
+        _(
+            "%(address)s has already received %(cap)d emails from this organization in the last 24 hours, the most "
+            "one address may get (invitations, resends and revocations count), so the revocation cannot be emailed. "
+            "Nothing was changed: the invitation is still open. Try again tomorrow."
+        )
+        % {"address": address, "cap": _cap()}
+    )

@@ -228,3 +228,21 @@ def test_the_audit_log_shows_request_id_and_reason_without_listing_every_organiz
     assert "req-abc123" in page and "The inviter left the organization" in page
     assert "Unrelated Holdings" not in page
     assert filtered.status_code == 200 and "req-abc123" in filtered.content.decode()
+
+
+def test_revoking_in_the_admin_past_the_address_email_cap_is_an_error_message(
+    staff_client, organization, owner, settings
+):
+    from members import services
+
+    [invitation] = services.invite_members(organization, actor=owner, emails=["t@example.com"], role="member").invited
+    settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = 1
+    before = db_snapshot()
+
+    response = staff_client.post(
+        reverse("admin:members_invitation_changelist"), {"action": "revoke", "_selected_action": [invitation.pk]}
+    )
+
+    texts = [str(message) for message in get_messages(response.wsgi_request)]
+    assert any("t@example.com" in text and "Nothing was changed" in text for text in texts)
+    assert db_snapshot() == before

@@ -233,3 +233,15 @@ def test_the_activity_page_names_the_token_behind_an_api_change(api, organizatio
 
     assert "via API token “valid”" in listing
     assert "API token “valid”" in detail and event.api_token.prefix in detail
+
+
+def test_revoke_past_the_address_email_cap_is_a_409_that_changes_nothing(api, organization, settings):
+    created = api.post("/api/v1/invitations", {"emails": ["t@example.com"]}, content_type="application/json")
+    settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = 1  # lowered below what the address already got
+    before = api_snapshot()
+
+    response = api.delete(f"/api/v1/invitations/{created.json()['results'][0]['invitation_id']}")
+
+    assert response.status_code == 409 and response["Content-Type"] == "application/problem+json"
+    assert "Nothing was changed: the invitation is still open." in response.json()["detail"]
+    assert api_snapshot() == before

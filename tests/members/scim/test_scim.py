@@ -222,3 +222,14 @@ def test_a_groups_default_project_role_is_set_per_group(scim, organization):
     assert ProjectMembership.objects.get(project=project, user=person).role == "read_write"
     bad = scim.send("put", f"/Groups/{group_id}", body | {extension: {"defaultProjectRole": "boss"}})
     assert bad.status_code == 400
+
+
+def test_deprovisioning_past_the_address_email_cap_still_revokes_without_the_email(scim, settings):
+    user_id = scim.send("post", "/Users", _user("capped@example.com")).json()["id"]
+    settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = 1  # no room left for the revocation email
+
+    assert scim.send("delete", f"/Users/{user_id}").status_code == 204  # an identity provider is never refused
+
+    assert Invitation.objects.get(email="capped@example.com").status == Invitation.Status.REVOKED
+    assert not OutboundEmail.objects.filter(kind="invitation_revoked").exists()
+    assert MembershipEvent.objects.get(action="invitation_revoked").api_token_name == "Okta"

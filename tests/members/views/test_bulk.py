@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from members.bulk import BULK_LIMIT
 from members.member_list import PAGE_SIZE
-from members.models import Invitation, Membership, MembershipEvent
+from members.models import Invitation, Membership, MembershipEvent, OutboundEmail
 from members.roles import OrgRole
 from tests.conftest import client_for
 from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory
@@ -237,3 +237,27 @@ def test_all_matching_past_the_limit_is_refused_with_the_numbers(owner_client, o
     assert response.status_code == 400
     assert f"at most {BULK_LIMIT} rows" in response.content.decode()
     assert db_snapshot() == before
+
+
+def test_bulk_revoke_skips_an_address_past_its_email_cap_and_revokes_the_rest(
+    owner_client, organization, owner, settings
+):
+    from members import services
+
+    settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = 3
+    capped = services.invite_members(organization, actor=owner, emails=["capped@example.com"], role="member").invited[0]
+    services.resend_invitation(capped, actor=owner)  # two emails: one left, kept for a revocation
+    settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = 2  # lowered: none left
+    other = InvitationFactory(organization=organization, email="other@example.com")
+
+    response = owner_client.post(
+        bulk_url(organization), {"action": "revoke", "row": [f"i{capped.pk}", f"i{other.pk}"]}, follow=True
+    )
+
+    html = response.content.decode()
+    assert "capped@example.com" in html and "Nothing was changed: the invitation is still open." in html
+    capped.refresh_from_db()
+    other.refresh_from_db()
+    assert capped.status == Invitation.Status.PENDING and other.status == Invitation.Status.REVOKED
+    revocations = OutboundEmail.objects.filter(kind="invitation_revoked").values_list("to_email", flat=True)
+    assert list(revocations) == ["other@example.com"]

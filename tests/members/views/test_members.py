@@ -668,3 +668,19 @@ def test_members_see_only_the_project_names_they_may_see(member_client, owner_cl
 
     assert "Shared Space" in as_member and "Secret Merger" not in as_member
     assert "Secret Merger" in as_owner
+
+
+def test_revoke_past_the_address_email_cap_is_refused_in_the_dialog_and_changes_nothing(
+    owner_client, organization, owner, settings
+):
+    from members import services
+
+    [invitation] = services.invite_members(organization, actor=owner, emails=["t@example.com"], role="member").invited
+    settings.EMAILS_PER_ADDRESS_PER_ORGANIZATION_PER_DAY = 1  # lowered below what the address already got
+    url = reverse("members:invitation_revoke", args=[organization.slug, invitation.pk])
+    before = db_snapshot()
+
+    for response in (owner_client.post(url), owner_client.post(url, headers=HTMX_FROM_PAGE)):
+        assert response.status_code == 200
+        assert "Nothing was changed: the invitation is still open." in response.content.decode()
+    assert db_snapshot() == before
