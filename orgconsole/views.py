@@ -11,9 +11,11 @@ from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from members import services
 from members.exceptions import StaleRowError
 from orgconsole.middleware import current_page
 
@@ -29,6 +31,18 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
         "hint": _("Your role may have changed since this page was loaded: reload it to see what you can do now."),
     }
     return _dialog_problem(request, context, status=403, refresh=False)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF refusal (403). A signed-in user's refused write is on the audit trail too (#11.6), in the
+    organization the URL names when they belong to it."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        match = request.resolver_match
+        route = match.view_name if match else request.path
+        org_slug = match.kwargs.get("org_slug") if match else None
+        services.record_refused_request(actor=user, org_slug=org_slug, detail=f"csrf: {route}: {reason}")
+    return django_csrf_failure(request, reason=reason)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

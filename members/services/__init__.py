@@ -6,7 +6,7 @@ user-facing message when it refuses. Callers use ``from members import services`
 
 from members.services.acceptance import AcceptResult, accept_invitation, decline_invitation
 from members.services.accounts import record_account_event
-from members.services.audit import purge_expired_events, record_export
+from members.services.audit import purge_expired_events, record_export, record_refused_request
 from members.services.bulk import BulkAction, BulkResult, bulk_action, invite_from_file
 from members.services.deletion import delete_organization, delete_project, purge_deleted_organizations
 from members.services.invitations import InviteResult, invite_members, resend_invitation, revoke_invitation
@@ -45,6 +45,7 @@ __all__ = [
     "purge_expired_events",
     "record_account_event",
     "record_export",
+    "record_refused_request",
     "remove_member",
     "rename_project",
     "resend_invitation",

@@ -17,6 +17,7 @@ from members.services._common import (
     granted_access,
     lock_invitation,
     lock_organization,
+    record_event,
     record_invitation_event,
 )
 from members.services.security import TwoFactorSetupRequiredError, has_two_factor
@@ -55,14 +56,36 @@ def _notify_inviter(invitation: Invitation, *, kind: str, invitee: User | None) 
         outbox.queue(invitation_answered_email(invitation, kind=kind, invitee=invitee, inviter=inviter))
 
 
-@transaction.atomic
+def _record_wrong_account(invitation: Invitation, *, actor: User, attempted: str, ip: str | None) -> None:
+    """Audit an accept or decline refused because the signed-in account does not hold the invited address (a
+    refused write, #11.6), in its own transaction after the refused one rolled back."""
+    with transaction.atomic():
+        record_event(
+            invitation.organization,
+            actor=actor,
+            action=MembershipEvent.Action.REFUSED,
+            target_email=invitation.email,
+            detail=f"{attempted}: signed in as another account",
+            ip=ip,
+        )
+
+
 def accept_invitation(invitation: Invitation, *, actor: User, ip: str | None = None) -> AcceptResult:
     """Join the organization with the invited role and project access; the invitation is used up.
 
     ``invitation`` is the invitation as the caller validated the link against it. The actor must hold
-    the invited address as a verified email. Someone who is already a member keeps their membership
-    as it is, and the invitation is closed.
+    the invited address as a verified email (otherwise ``InvitationWrongAccountError``, audited). Someone who
+    is already a member keeps their membership as it is, and the invitation is closed.
     """
+    try:
+        return _accept(invitation, actor=actor, ip=ip)
+    except InvitationWrongAccountError:
+        _record_wrong_account(invitation, actor=actor, attempted="accept invitation", ip=ip)
+        raise
+
+
+@transaction.atomic
+def _accept(invitation: Invitation, *, actor: User, ip: str | None) -> AcceptResult:
     # Organization first, then the invitation: the order every service that takes both uses.
     organization = lock_organization(invitation.organization)
     locked = _lock_usable(invitation)
@@ -97,13 +120,22 @@ def accept_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
     return AcceptResult(membership=membership, joined=existing is None)
 
 
-@transaction.atomic
 def decline_invitation(invitation: Invitation, *, actor: User | None, ip: str | None = None) -> Invitation:
     """Turn the invitation down and tell the inviter.
 
     ``actor`` is None for a signed-out visitor holding the link; a signed-in actor must hold the
-    invited address (someone else's account cannot decline it for them).
+    invited address (someone else's account cannot decline it for them: refused and audited).
     """
+    try:
+        return _decline(invitation, actor=actor, ip=ip)
+    except InvitationWrongAccountError:
+        if actor is not None:
+            _record_wrong_account(invitation, actor=actor, attempted="decline invitation", ip=ip)
+        raise
+
+
+@transaction.atomic
+def _decline(invitation: Invitation, *, actor: User | None, ip: str | None) -> Invitation:
     locked = _lock_usable(invitation)
     if actor is not None and not user_matches(actor, locked):
         raise InvitationWrongAccountError(invitation=locked)

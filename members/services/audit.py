@@ -1,5 +1,5 @@
-"""The audit log's own writes: recording who exported what, and enforcing the retention setting.
-Nothing else edits or deletes an event."""
+"""The audit log's own writes: recording who exported what, refused requests no view saw (a CSRF failure), and
+enforcing the retention setting. Nothing else edits or deletes an event."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from members.models import MembershipEvent, Organization, User
-from members.services._common import logger, record_event
+from members.models import Membership, MembershipEvent, Organization, User
+from members.services._common import logger, record_event, record_refusal
 
 EXPORTS = {MembershipEvent.Action.MEMBERS_EXPORTED, MembershipEvent.Action.ACTIVITY_EXPORTED}
 
@@ -44,3 +44,25 @@ def purge_expired_events(*, retention_days: int, batch_size: int = 5000) -> int:
             deleted += MembershipEvent.objects.filter(pk__in=batch).delete()[0]
     logger.info("activity.purged", extra={"deleted": deleted, "retention_days": retention_days})
     return deleted
+
+
+def record_refused_request(*, actor: User, org_slug: str | None, detail: str) -> MembershipEvent:
+    """A signed-in user's write refused before any view ran (a CSRF failure, #11.6): recorded in the organization
+    the URL names when the user belongs to it, else on their account alone. In its own transaction: the request
+    fails, the row stays."""
+    membership = (
+        Membership.objects.select_related("organization").filter(organization__slug=org_slug, user=actor).first()
+        if org_slug
+        else None
+    )
+    if membership is not None:
+        return record_refusal(membership.organization, actor=actor, detail=detail)
+    with transaction.atomic():
+        return MembershipEvent.objects.create(
+            organization=None,
+            organization_name="",
+            actor=actor,
+            actor_email=actor.email,
+            action=MembershipEvent.Action.REFUSED,
+            detail=detail[:255],
+        )

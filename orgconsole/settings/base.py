@@ -216,6 +216,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Django's 403 page, and an audit row when a signed-in user's write is refused for its token (#11.6).
+CSRF_FAILURE_VIEW = "orgconsole.views.csrf_failure"
 # No script reads the CSRF cookie: htmx takes the token from <body hx-headers>.
 CSRF_COOKIE_HTTPONLY = True
 # Load balancers probe /healthz over plain HTTP inside the network.

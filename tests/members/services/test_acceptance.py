@@ -26,7 +26,7 @@ from members.models import Invitation, Membership, MembershipEvent, OutboundEmai
 from members.roles import OrgRole, ProjectRole
 from members.tokens import invitation_token_generator
 from tests.factories import InvitationFactory, InvitationProjectFactory, MembershipFactory, ProjectFactory, UserFactory
-from tests.helpers import db_snapshot, run_together, run_worker
+from tests.helpers import db_snapshot, db_snapshot_without_refusals, run_together, run_worker
 
 DOTLESS_I = "\N{LATIN SMALL LETTER DOTLESS I}"
 
@@ -52,10 +52,28 @@ def invitee(db):
 
 
 def assert_refused(call, error, *, before):
+    """Nothing changes and nothing is sent; a wrong account's attempt leaves only its audit row (#11.6)."""
     with pytest.raises(error):
         call()
-    assert db_snapshot() == before, "a refusal must change nothing"
+    after = db_snapshot_without_refusals() if error is InvitationWrongAccountError else db_snapshot()
+    assert after == before, "a refusal must change nothing"
     assert mail.outbox == []
+    refusals = MembershipEvent.objects.filter(action=MembershipEvent.Action.REFUSED)
+    assert refusals.count() == (1 if error is InvitationWrongAccountError else 0)
+
+
+def test_a_wrong_accounts_attempt_is_audited_as_a_refused_write(invitation, stranger, organization):
+    for attempt, call in (
+        ("accept invitation", services.accept_invitation),
+        ("decline invitation", services.decline_invitation),
+    ):
+        with pytest.raises(InvitationWrongAccountError):
+            call(invitation, actor=stranger, ip="203.0.113.9")
+        event = MembershipEvent.objects.filter(action=MembershipEvent.Action.REFUSED).latest("pk")
+        assert (event.organization, event.actor, event.target_email) == (organization, stranger, invitation.email)
+        assert event.detail == f"{attempt}: signed in as another account" and event.ip_address == "203.0.113.9"
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.PENDING
 
 
 def test_accepting_joins_with_the_invited_role_and_project_access(invitation, invitee, owner, organization):

@@ -31,7 +31,7 @@ from tests.factories import (
     ProjectFactory,
     UserFactory,
 )
-from tests.helpers import db_snapshot, run_worker
+from tests.helpers import db_snapshot, db_snapshot_without_refusals, run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -395,7 +395,13 @@ def test_signed_in_as_someone_else_nothing_is_consumed(invitation, token, strang
     html = page.content.decode()
     assert EMAIL in html and stranger.email in html and "Sign out and continue" in html
     assert accept["Location"] == JOIN and decline["Location"] == JOIN
-    assert_nothing_changed(before)
+    assert db_snapshot_without_refusals() == before and mail.outbox == []
+    refused = MembershipEvent.objects.filter(action=MembershipEvent.Action.REFUSED).order_by("pk")
+    assert [(e.actor, e.target_email, e.detail) for e in refused] == [
+        (stranger, EMAIL, "accept invitation: signed in as another account"),
+        (stranger, EMAIL, "decline invitation: signed in as another account"),
+    ]
+    assert all(e.request_id for e in refused)  # stamped from the request (members.audit)
 
 
 def test_sign_out_and_continue_keeps_the_invitation_for_the_right_account(invitation, token, stranger, invitee):
@@ -427,7 +433,8 @@ def test_a_look_alike_account_is_someone_else(organization):
     assert client.get(JOIN).status_code == 403
     client.post(ACCEPT)
 
-    assert_nothing_changed(before)
+    assert db_snapshot_without_refusals() == before and mail.outbox == []
+    assert MembershipEvent.objects.get(action=MembershipEvent.Action.REFUSED).actor == impostor
 
 
 def test_signing_in_with_a_look_alike_after_accept_joins_nothing(organization):
