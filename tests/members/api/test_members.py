@@ -13,8 +13,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from members.api.app import api as ninja_api
 from members.api.cursors import make_cursor
-from tests.factories import InvitationFactory, InvitationProjectFactory, MembershipFactory, ProjectMembershipFactory
+from members.models import Invitation, ProjectMembership
+from tests.factories import (
+    InvitationFactory,
+    InvitationProjectFactory,
+    MembershipFactory,
+    ProjectFactory,
+    ProjectMembershipFactory,
+)
+from tests.members.api.conftest import ApiClient, api_snapshot
 
 
 @pytest.fixture(autouse=True)
@@ -138,8 +147,6 @@ def test_a_signed_cursor_with_a_key_of_the_wrong_shape_is_a_400(api, organizatio
 
 
 def test_another_organizations_cursor_is_refused(api, tokens, organization, other_owner):
-    from tests.members.api.conftest import ApiClient
-
     other = other_owner.memberships.get().organization
     for n in range(3):
         MembershipFactory(organization=other, user__email=f"o{n}@example.com")
@@ -174,8 +181,6 @@ def test_a_page_size_outside_1_to_200_is_refused_not_clamped(api, limit):
 
 
 def test_the_schema_states_the_values_the_forms_accept(db):
-    from members.api.app import api as ninja_api
-
     schema = ninja_api.get_openapi_schema()
     parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/members"]["get"]["parameters"]}
     assert parameters["sort"]["enum"] == ["name", "-name", "role", "-role", "date", "-date", ""]
@@ -186,10 +191,6 @@ def test_the_schema_states_the_values_the_forms_accept(db):
 
 
 def test_an_invalid_project_role_is_refused_even_when_the_project_is_listed_again(api, organization):
-    from members.models import ProjectMembership
-    from tests.factories import ProjectFactory
-    from tests.members.api.conftest import api_snapshot
-
     project = ProjectFactory(organization=organization)
     colleague = MembershipFactory(organization=organization)
     path = f"/api/v1/members/{colleague.pk}/projects"
@@ -217,8 +218,6 @@ def test_an_invalid_project_role_is_refused_even_when_the_project_is_listed_agai
 
 
 def test_more_than_50_entries_are_refused_even_when_they_repeat_one_address(api, organization):
-    from members.models import Invitation
-
     response = api.post("/api/v1/invitations", {"emails": ["ada@example.com"] * 51}, content_type="application/json")
 
     assert response.status_code == 422
