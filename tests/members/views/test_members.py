@@ -423,7 +423,8 @@ def test_posts_need_a_csrf_token(organization, owner, member):
     before = db_snapshot()
     response = client.post(reverse("members:member_remove", args=[organization.slug, membership.pk]))
     assert response.status_code == 403
-    assert db_snapshot() == before
+    assert db_snapshot_without_refusals() == before  # the refusal itself is audited (#11.6)
+    assert MembershipEvent.objects.get(action="refused").detail.startswith("csrf: members:member_remove:")
 
 
 def test_get_is_not_allowed_to_change_anything_even_with_query_parameters(owner_client, organization, member):
