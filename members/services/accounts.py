@@ -9,8 +9,11 @@ from members.models import MembershipEvent, User
 from members.services._common import log_on_commit
 
 
-def record_account_event(target: User, *, actor: User, action: str, detail: str = "", ip: str | None = None) -> None:
-    """One audit row (and, once committed, one log line) for a change staff made to ``target``."""
+def record_account_event(
+    target: User, *, actor: User, action: str, detail: str = "", ip: str | None = None
+) -> MembershipEvent:
+    """One audit row (and, once committed, one log line) for a change staff made to ``target``, or for a request
+    of ``target``'s refused outside any organization (``services.audit.record_refused_request``)."""
     event = MembershipEvent.objects.create(
         organization=None,
         organization_name="",
@@ -22,3 +25,4 @@ def record_account_event(target: User, *, actor: User, action: str, detail: str 
         ip_address=ip,
     )
     log_on_commit(f"account.{action}", action=action, event_id=event.pk, actor_id=actor.pk, target_id=target.pk)
+    return event

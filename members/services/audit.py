@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 
 from members.models import Membership, MembershipEvent, Organization, User
 from members.services._common import logger, record_event, record_refusal
+from members.services.accounts import record_account_event
 
 EXPORTS = {MembershipEvent.Action.MEMBERS_EXPORTED, MembershipEvent.Action.ACTIVITY_EXPORTED}
 
@@ -58,11 +59,4 @@ def record_refused_request(*, actor: User, org_slug: str | None, detail: str) ->
     if membership is not None:
         return record_refusal(membership.organization, actor=actor, detail=detail)
     with transaction.atomic():
-        return MembershipEvent.objects.create(
-            organization=None,
-            organization_name="",
-            actor=actor,
-            actor_email=actor.email,
-            action=MembershipEvent.Action.REFUSED,
-            detail=detail[:255],
-        )
+        return record_account_event(actor, actor=actor, action=MembershipEvent.Action.REFUSED, detail=detail)
