@@ -18,6 +18,13 @@ class LastOwnerError(DomainError):
     )
 
 
+class SelfRoleChangeError(DomainError):
+    default_message = _(
+        "You cannot change your own Organization Role. Another Organization Owner can change it, "
+        "or you can leave the organization."
+    )
+
+
 class DuplicateNameError(DomainError):
     default_message = _("A project with that name already exists in this organization.")
 

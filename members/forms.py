@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.adapter import get_adapter
@@ -19,10 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from members import address_ownership, addresses
 from members.invitation_session import open_invitation
-from members.models import ApiToken, Organization, Project
+from members.models import ApiToken, Membership, Organization, Project
 from members.names import validate_name
-from members.roles import OrgRole, ProjectRole
-from members.selectors import RowStatus
+from members.roles import VIEW_MEMBER_SECURITY, OrgRole, ProjectRole, organization_permissions
+from members.selectors import RowStatus, visible_projects
 
 MAX_EMAIL_LENGTH = 254
 
@@ -209,7 +210,10 @@ class EditRoleForm(forms.Form):
 
 
 class MembersFilterForm(forms.Form):
-    """Search, filter and sort the Members page (invalid values fall back to the defaults)."""
+    """Search, filter and sort the Members page (invalid values fall back to the defaults).
+
+    The Project filter offers only ``projects`` (the ones the viewer may see), and the two-factor filter
+    exists only when ``two_factor`` is true (owners): a value for a field the viewer is not given is ignored."""
 
     SORTS = [
         ("name", _("Name (A to Z)")),
@@ -220,6 +224,7 @@ class MembersFilterForm(forms.Form):
         ("date", _("Oldest first")),
     ]
     STATUSES = [("", _("All statuses")), *RowStatus.choices]
+    TWO_FACTOR = [("", _("Any")), ("on", _("Enabled")), ("off", _("Not enabled"))]
 
     q = forms.CharField(label=_("Search name or email"), required=False, max_length=254)
     role = forms.ChoiceField(
@@ -227,6 +232,45 @@ class MembersFilterForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUSES)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
+
+    def __init__(self, *args: Any, projects: Iterable[Project] = (), two_factor: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if choices := [(str(project.pk), project.name) for project in projects]:
+            self.fields["project"] = forms.ChoiceField(
+                label=_("Project"), required=False, choices=[("", _("All projects")), *choices]
+            )
+        if two_factor:
+            self.fields["two_factor"] = forms.ChoiceField(
+                label=_("Two-factor authentication"), required=False, choices=self.TWO_FACTOR
+            )
+
+    @classmethod
+    def for_viewer(
+        cls,
+        data: Any,
+        *,
+        organization: Organization,
+        user: AbstractBaseUser,
+        membership: Membership,
+        projects: list[Project] | None = None,
+        **kwargs: Any,
+    ) -> MembersFilterForm:
+        """The filters ``user`` may use here: the projects they may see (``projects`` when the caller already has
+        them), two-factor status if an owner."""
+        if projects is None:
+            projects = [project for project, _label in visible_projects(organization, user=user, membership=membership)]
+        two_factor = VIEW_MEMBER_SECURITY in organization_permissions(membership.role)  # no query: the role is loaded
+        return cls(data, projects=projects, two_factor=two_factor, **kwargs)
+
+    def described(self) -> list[tuple[str, str]]:
+        """The filters in use, as (field label, chosen label) pairs: "Project", "Analytics"."""
+        described = []
+        for name, value in self.filters().items():
+            if value and name != "sort":
+                field = self.fields[name]
+                choices = dict(getattr(field, "choices", ()))
+                described.append((str(field.label), str(choices.get(value, value))))
+        return described
 
     def filters(self) -> dict[str, str]:
         data: dict[str, Any] = {}
@@ -237,6 +281,8 @@ class MembersFilterForm(forms.Form):
             "q": (data.get("q") or "").strip(),
             "role": data.get("role") or "",
             "status": data.get("status") or "",
+            "project": data.get("project") or "",
+            "two_factor": data.get("two_factor") or "",
             "sort": data.get("sort") or "name",
         }
 

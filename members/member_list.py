@@ -8,14 +8,14 @@ at a cost that does not grow with the organization.
 - Counts are exact up to ``EXACT_COUNT_LIMIT`` (a count that stops there); past it PostgreSQL's planner estimate,
   shown as "about 1.2 million".
 - Search folds the query like the keys (case and accents) and matches ``LIKE '%q%'`` on the organization's keys,
-  which PostgreSQL serves with trigram (pg_trgm) indexes scoped to the organization.
+  which PostgreSQL serves with trigram (pg_trgm) indexes scoped to the organization. The filters' SQL:
+  ``members.member_filters``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,37 +24,14 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from members.models import Invitation, Organization
-from members.sortkeys import fold
+from members.member_filters import Query as Query
+from members.member_filters import invitation_conditions, membership_conditions
+from members.models import Organization
 
 PAGE_SIZE = 50
 EXACT_COUNT_LIMIT = 10_000
 MEMBERSHIP, INVITATION = 0, 1  # the kind column: memberships sort before invitations with the same keys
-# Per sort, the key columns of (memberships, invitations); the id breaks ties.
-SORT_COLUMNS = {
-    "name": (("sort_name",), ("sort_name",)),
-    "role": (("role", "sort_name"), ("role", "sort_name")),
-    "date": (("created_at",), ("sent_at",)),
-}
 FAR = 2**62  # an id past every id: a seek to (keys, FAR) skips every row with those keys
-
-
-@dataclass(frozen=True)
-class Query:
-    """What the page shows: the filter form's values."""
-
-    q: str = ""
-    role: str = ""
-    status: str = ""
-    sort: str = "name"
-
-    @property
-    def descending(self) -> bool:
-        return self.sort.startswith("-")
-
-    @property
-    def columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        return SORT_COLUMNS.get(self.sort.lstrip("-"), SORT_COLUMNS["name"])
 
 
 Key = tuple  # (sort key values..., kind, id)
@@ -75,57 +52,16 @@ def _key(row: tuple, *, dated: bool) -> Key:
     return tuple(row)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _search(column: str, q: str) -> tuple[list[str], list[str]]:
-    """WHERE conditions and parameters: ``column`` contains the folded ``q``.
-
-    An address's domain is shared by many rows ("@gmail.com"), and a trigram index lookup reads the rows of every
-    trigram in the pattern: with the domain (or a common "42." or ".smith") in it, a search for one address reads
-    much of the table. So the index is asked for the longest word before "@" only, and the whole pattern is checked
-    on the few rows found (``|| ''`` keeps that check out of the index); what matches is the same. Letters only:
-    digits ("42", an organization's code) are what many addresses share."""
-    folded = fold(q)
-    whole = f"%{_escape_like(folded)}%"
-    words = re.findall(r"[^\W\d_]+", folded.split("@", 1)[0]) if "@" in folded else []
-    longest = max(words, key=len, default="")
-    if len(longest) < 3:
-        return [f"{column} LIKE %s ESCAPE '\\'"], [whole]
-    conditions = [f"{column} LIKE %s ESCAPE '\\'", f"({column} || '') LIKE %s ESCAPE '\\'"]
-    return conditions, [f"%{_escape_like(longest)}%", whole]
-
-
 def _parts(query: Query, organization: Organization, now: datetime) -> list[tuple[int, str, list, tuple[str, ...]]]:
     """(kind, FROM + WHERE, params, key columns) of each half of the page the filters keep."""
     member_columns, invitation_columns = query.columns
     parts = []
     if query.status not in ("pending", "expired"):
-        where, params = ["organization_id = %s"], [organization.pk]
-        if query.role:
-            where.append("role = %s")
-            params.append(query.role)
-        if query.q:
-            conditions, values = _search("search_key", query.q)
-            where += conditions
-            params += values
+        where, params = membership_conditions(query, organization)
         parts.append((MEMBERSHIP, "members_membership WHERE " + " AND ".join(where), params, member_columns))
-    if query.status != "verified":
-        where, params = ["organization_id = %s", "status = %s"], [organization.pk, Invitation.Status.PENDING]
-        if query.role:
-            where.append("role = %s")
-            params.append(query.role)
-        if query.q:
-            conditions, values = _search("sort_name", query.q)
-            where += conditions
-            params += values
-        if query.status == "pending":
-            where.append("expires_at >= %s")
-            params.append(now)
-        elif query.status == "expired":
-            where.append("expires_at < %s")
-            params.append(now)
+    # Two-factor authentication belongs to an account: an invitation has none to filter by.
+    if query.status != "verified" and not query.two_factor:
+        where, params = invitation_conditions(query, organization, now)
         parts.append((INVITATION, "members_invitation WHERE " + " AND ".join(where), params, invitation_columns))
     return parts
 

@@ -7,7 +7,8 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.utils.translation import gettext_lazy as _
 
-from members.services.security import SECOND_FACTORS, organizations_requiring_two_factor
+from members.second_factors import SECOND_FACTORS
+from members.services.security import organizations_requiring_two_factor
 
 
 def leaves_user_without_two_factor(authenticator: Authenticator) -> bool:

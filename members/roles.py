@@ -58,6 +58,12 @@ VIEW_ACTIVITY = _permission(
 EXPORT_MEMBERS = _permission(
     ORGANIZATION_PERMISSIONS, "export_members", "Can export the members of the organization as a file"
 )
+# Owners only (issue 15): each member's two-factor status and last activity on the Members page and its export.
+VIEW_MEMBER_SECURITY = _permission(
+    ORGANIZATION_PERMISSIONS,
+    "view_member_security",
+    "Can see the members' two-factor authentication status and last activity",
+)
 WRITE_PROJECT_DATA = _permission(PROJECT_PERMISSIONS, "write_project_data", "Can write data in the project")
 MANAGE_PROJECT_ACCESS = _permission(
     PROJECT_PERMISSIONS, "manage_project_access", "Can grant and revoke access to the project"

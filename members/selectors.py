@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -65,12 +66,10 @@ def pending_invitations_sent_by(organization: Organization, user: User) -> int:
     ).count()
 
 
-def hide_unseen_projects(
-    rows: list[MemberRow], organization: Organization, *, user: User, membership: Membership
-) -> list[MemberRow]:
-    """Keep in each row only the projects the viewer may see elsewhere (a member: the ones granted to them), so
-    the Members page does not tell members the names of projects hidden from them. One query per page."""
-    visible = {project.name for project, _label in visible_projects(organization, user=user, membership=membership)}
+def hide_unseen_projects(rows: list[MemberRow], *, visible_projects: Iterable[Project]) -> list[MemberRow]:
+    """Keep in each row only the projects the viewer may see elsewhere (``visible_projects``: a member's are the
+    ones granted to them), so the Members page does not tell members the names of projects hidden from them."""
+    visible = {project.name for project in visible_projects}
     for row in rows:
         row.projects = [(name, role) for name, role in row.projects if name in visible]
     return rows
@@ -116,6 +115,8 @@ class MemberRow:
     projects: list[tuple[str, str]] = field(default_factory=list)  # (project name, project role label)
     obj: Membership | Invitation | None = None
     urls: dict[str, str] = field(default_factory=dict)  # the page's links for this row (the view's business)
+    user_id: int | None = None  # a membership's user
+    two_factor: bool | None = None  # known for memberships once ``mark_two_factor`` has run (owners' view)
 
     @property
     def is_membership(self) -> bool:
@@ -209,6 +210,7 @@ def _membership_row(membership: Membership) -> MemberRow:
         invited_by=membership.invited_by,
         projects=membership.project_access,  # type: ignore[attr-defined]
         obj=membership,
+        user_id=membership.user_id,
     )
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from members import outbox
 from members.emails import removed_email, role_changed_email
-from members.exceptions import MembershipGoneError
+from members.exceptions import MembershipGoneError, SelfRoleChangeError
 from members.models import Invitation, Membership, MembershipEvent, Organization, ProjectMembership, User
 from members.roles import OrgRole
 from members.services._common import (
@@ -68,13 +68,16 @@ def _end_membership(membership: Membership, *, actor: User, action: str, ip: str
 
 @transaction.atomic
 def change_member_role(membership: Membership, *, actor: User, role: str, ip: str | None = None) -> Membership:
-    """Give a member another organization role and tell them; the last owner cannot be demoted."""
+    """Give a member another organization role and tell them; the last owner cannot be demoted, and nobody
+    changes their own role (as on GitHub and Sentry: an owner steps down by leaving or by another owner)."""
     role = OrgRole(role)
     lock_organization(membership.organization)
     membership = reload_membership(membership)
     old_role = membership.role
     if old_role == role:
         return membership
+    if membership.user_id == actor.pk:
+        raise SelfRoleChangeError
     if role != OrgRole.OWNER:
         ensure_not_last_owner(membership)
     membership.role = role

@@ -7,11 +7,9 @@ record what happened (the requirement switched on or off, a member blocked by it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from allauth.mfa.models import Authenticator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from members import outbox
@@ -19,15 +17,8 @@ from members.emails import two_factor_required_email
 from members.exceptions import DomainError
 from members.models import Membership, MembershipEvent, Organization, User
 from members.roles import OrgRole
+from members.second_factors import SECOND_FACTORS, second_factor_exists
 from members.services._common import lock_organization, log_on_commit
-
-# Recovery codes alone are not a second factor: allauth deletes them with the last real authenticator.
-SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
-
-
-def second_factor_exists(user_ref: OuterRef) -> Exists:
-    """A subquery expression: the user at ``user_ref`` has two-factor authentication."""
-    return Exists(Authenticator.objects.filter(user_id=user_ref, type__in=SECOND_FACTORS))
 
 
 class TwoFactorSetupRequiredError(DomainError):
@@ -38,12 +29,6 @@ def has_two_factor(user: User) -> bool:
     if not user.is_authenticated:
         return False
     return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTORS).exists()
-
-
-def users_with_two_factor(user_ids: Iterable[int]) -> set[int]:
-    """Of these users, the ones with two-factor authentication (one query, for a page of rows)."""
-    rows = Authenticator.objects.filter(user_id__in=list(user_ids), type__in=SECOND_FACTORS)
-    return set(rows.values_list("user_id", flat=True))
 
 
 def members_without_two_factor(organization: Organization) -> QuerySet[User]:

@@ -22,8 +22,14 @@ register = template.Library()
 
 
 @register.simple_tag
-def member_rows(rows: list[MemberRow], can_manage: bool) -> SafeString:
-    return mark_safe("".join(_row(row, can_manage) for row in rows))  # noqa: S308 - every value escaped by _e
+def member_rows(
+    rows: list[MemberRow], can_manage: bool, show_security: bool = False, viewer_id: int | None = None
+) -> SafeString:
+    """``show_security``: the owners' Two-factor cell; ``viewer_id``: whose row says "(you)"."""
+    html_ = "".join(
+        _row(row, can_manage, show_security, row.is_membership and row.user_id == viewer_id) for row in rows
+    )
+    return mark_safe(html_)  # noqa: S308 - every value escaped by _e
 
 
 def _e(value: object) -> str:
@@ -45,28 +51,29 @@ def _formatted(moment: datetime, pattern: str, language: str | None) -> str:
     return _e(dateformat.format(moment, pattern))
 
 
-def _row(row: MemberRow, can_manage: bool) -> str:
+def _row(row: MemberRow, can_manage: bool, show_security: bool, you: bool) -> str:
     problem = row.delivery_problem
     inviter = row.invited_by.display_name if row.invited_by else ""
     return (
-        f"<tr>{_user_cell(row, can_manage)}"
+        f"<tr>{_user_cell(row, can_manage, you)}"
         f'<td data-label="Organization Role"><span class="badge badge--{_e(row.role)}">{_e(row.role_label)}</span></td>'
         f'<td data-label="Project Access">{_projects(row)}</td>'
         f'<td data-label="Status"><span class="badge badge--{_e(row.status)}">{_e(row.status_label)}</span>'
         + (f' <span class="badge badge--failed">{_e(problem)}</span>' if problem else "")
         + "</td>"
+        + (_two_factor_cell(row) if show_security else "")
         + (
             f'<td data-label="Invited by"><span class="truncate" title="{_e(inviter)}">{_e(inviter)}</span></td>'
             if inviter
             else '<td data-label="Invited by"><span class="muted">—</span></td>'
         )
         + _date_cell(row)
-        + (_actions(row) if can_manage else "")
+        + (_actions(row, you) if can_manage else "")
         + "</tr>"
     )
 
 
-def _user_cell(row: MemberRow, can_manage: bool) -> str:
+def _user_cell(row: MemberRow, can_manage: bool, you: bool) -> str:
     select = ""
     if can_manage:
         value = f"{'m' if row.is_membership else 'i'}{row.id}"
@@ -80,9 +87,22 @@ def _user_cell(row: MemberRow, can_manage: bool) -> str:
     else:
         name = _e(row.name or row.email)
         who = f'<span class="member-name truncate" title="{name}">{name}</span>'
+        if you:  # the name is cut before the "(you)" after it is
+            who = f'<span class="member-line">{who} <span class="muted">(you)</span></span>'
         if row.name:
             who += f'<span class="muted truncate" title="{email}">{email}</span>'
     return f'<td class="cell--user">{select} {who}</td>'
+
+
+def _two_factor_cell(row: MemberRow) -> str:
+    """Owners only: a member's two-factor status (an invitation has no account to have it)."""
+    if row.two_factor is None:
+        state = '<span class="muted">—<span class="visually-hidden"> (an invitation)</span></span>'
+    elif row.two_factor:
+        state = '<span class="badge badge--verified">On</span>'
+    else:
+        state = '<span class="badge badge--expired">Off</span>'
+    return f'<td data-label="Two-factor">{state}</td>'
 
 
 def _projects(row: MemberRow) -> str:
@@ -114,7 +134,10 @@ def _date_cell(row: MemberRow) -> str:
     return cell + "</td>"
 
 
-def _actions(row: MemberRow) -> str:
+def _actions(row: MemberRow, you: bool) -> str:
+    if you:  # your own row: no Edit Role (nobody changes their own role), no third-person Leave
+        items = f'<li><a href="{_e(row.urls["leave"])}">Leave organization</a></li>'
+        return _menu(f"you ({_e(row.email)})", items)
     if row.is_membership:
         links = [("edit", "", "Edit Role"), ("remove", ' class="menu__danger"', "Leave")]
     else:
@@ -124,9 +147,13 @@ def _actions(row: MemberRow) -> str:
         f"data-dialog-trigger>{text}</a></li>"
         for name, css, text in links
     )
+    return _menu(_e(row.email), items)
+
+
+def _menu(whose: str, items: str) -> str:
     return (
         '<td class="cell--actions"><details class="menu menu--end row-menu"><summary>'
         '<span class="row-menu__icon" aria-hidden="true">⋯</span>'
-        f'<span class="visually-hidden">Actions for {_e(row.email)}</span></summary>'
+        f'<span class="visually-hidden">Actions for {whose}</span></summary>'
         f'<ul class="menu__list">{items}</ul></details></td>'
     )

@@ -27,7 +27,9 @@ from members.services.bulk import BulkAction
 def members_bulk(request: HttpRequest, organization: Organization) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     form = BulkActionForm(data)
-    filters = MembersFilterForm(request.GET or None).filters()
+    filters = MembersFilterForm.for_viewer(
+        request.GET or None, organization=organization, user=request.user, membership=request.membership
+    ).filters()
     selection = selection_from(organization, data, filters=filters)
     error = _bulk_error(form, selection)
     if request.method == "POST" and not error:

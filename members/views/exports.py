@@ -21,9 +21,13 @@ from members.models import MembershipEvent, Organization
 def members_export(request: HttpRequest, organization: Organization) -> HttpResponse | StreamingHttpResponse:
     """A GET says what will be exported (the filters are the query string), the POST streams the file
     and records who exported what."""
-    filters = MembersFilterForm(request.GET or None).filters()
+    form = MembersFilterForm.for_viewer(
+        request.GET or None, organization=organization, user=request.user, membership=request.membership
+    )
+    filters = form.filters()
     if request.method != "POST":
-        return render(request, "members/members_export.html", {"filters": filters, "active_nav": "members"})
+        context = {"described": form.described(), "active_nav": "members"}
+        return render(request, "members/members_export.html", context)
     services.record_export(
         organization,
         actor=request.user,

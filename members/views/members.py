@@ -21,12 +21,13 @@ from django.views.decorators.http import require_http_methods
 
 from members import roles, services
 from members.access import organization_view
-from members.exceptions import DomainError
+from members.exceptions import DomainError, SelfRoleChangeError
 from members.forms import EditRoleForm, InviteForm, MembersFilterForm
 from members.http import client_ip, go_to, render_dialog, require_recent_authentication
 from members.member_list import Query, members_page, position_from
 from members.models import Invitation, Membership, Organization
 from members.roles import OrgRole
+from members.second_factors import mark_two_factor
 from members.selectors import (
     MemberRow,
     attach_row_details,
@@ -34,6 +35,7 @@ from members.selectors import (
     membership_in_organization,
     open_invitation_in_organization,
     pending_invitations_sent_by,
+    visible_projects,
 )
 from members.services.bulk import BulkAction
 
@@ -42,31 +44,39 @@ from members.services.bulk import BulkAction
 @require_http_methods(["GET"])
 def members(request: HttpRequest, organization: Organization) -> HttpResponse:
     """Members and open invitations in one table: searched, filtered, sorted and paged in SQL (keyset pages)."""
+    # The projects the viewer may see: the Project filter's choices, and the only names the rows may show.
+    seen = [project for project, _ in visible_projects(organization, user=request.user, membership=request.membership)]
     # Its own id prefix: the Invite User and Edit Role dialogs on this page have a "role" field too.
-    filter_form = MembersFilterForm(request.GET or None, auto_id="filter_%s")
+    filter_form = MembersFilterForm.for_viewer(
+        request.GET or None,
+        organization=organization,
+        user=request.user,
+        membership=request.membership,
+        projects=seen,
+        auto_id="filter_%s",
+    )
     filters = filter_form.filters()
     query = Query(**filters)
     page = members_page(organization, query, position_from(request.GET.dict(), query))
-    page.link({name: request.GET[name] for name in ("q", "role", "status", "sort") if request.GET.get(name)})
+    page.link({name: value for name, value in filters.items() if value and request.GET.get(name)})
+    rows = attach_row_details(organization, page.keys)
+    rows = hide_unseen_projects(rows, visible_projects=seen)
+    # Owners only (the filter exists for them alone): two-factor status and last activity.
+    show_security = "two_factor" in filter_form.fields
     context = {
         "filter_form": filter_form,
         "filters": filters,
         "page": page,
         "rows": _with_action_urls(
-            hide_unseen_projects(
-                attach_row_details(organization, page.keys),
-                organization,
-                user=request.user,
-                membership=request.membership,
-            ),
-            organization,
+            mark_two_factor(rows) if show_security else rows, organization, viewer_id=request.user.pk
         ),
+        "show_security": show_security,
         # From the membership the page already loaded, like can_export: no extra query.
         "can_manage": roles.MANAGE_MEMBERS in roles.organization_permissions(request.membership.role),
         "bulk_actions": BulkAction.choices,
         "role_choices": OrgRole.choices,
         "can_export": roles.EXPORT_MEMBERS in roles.organization_permissions(request.membership.role),
-        "is_filtered": bool(filters["q"] or filters["role"] or filters["status"]),
+        "is_filtered": any(value for name, value in filters.items() if name != "sort"),
         "sort_headers": _sort_headers(filters["sort"]),
         "active_nav": "members",
     }
@@ -82,14 +92,18 @@ ROW_LINKS = {
 _ID_PLACEHOLDER = 987654321987
 
 
-def _with_action_urls(rows: list[MemberRow], organization: Organization) -> list[MemberRow]:
+def _with_action_urls(rows: list[MemberRow], organization: Organization, *, viewer_id: int) -> list[MemberRow]:
     patterns = {
         is_membership: {
             name: reverse(route, args=[organization.slug, _ID_PLACEHOLDER]) for name, route in links.items()
         }
         for is_membership, links in ROW_LINKS.items()
     }
+    leave = {"leave": reverse("members:leave", args=[organization.slug])}
     for row in rows:
+        if row.is_membership and row.user_id == viewer_id:
+            row.urls = leave  # your own row: Leave organization, in the first person; nothing else
+            continue
         row.urls = {
             name: url.replace(str(_ID_PLACEHOLDER), str(row.id)) for name, url in patterns[row.is_membership].items()
         }
@@ -199,8 +213,11 @@ def _name_and_role(membership: Membership) -> dict[str, str]:
 @organization_view(roles.MANAGE_MEMBERS)
 @require_http_methods(["GET", "POST"])
 def member_edit_role(request: HttpRequest, organization: Organization, membership_id: int) -> HttpResponse:
-    """Edit Role of a Verified member; the last owner cannot be demoted."""
+    """Edit Role of a Verified member; the last owner cannot be demoted, and nobody edits their own role."""
     membership = membership_in_organization(organization, membership_id)
+    if membership.user_id == request.user.pk:  # not offered on your own row; a typed URL says why
+        messages.error(request, SelfRoleChangeError.default_message)
+        return _back_to_members(request, organization)
     form = EditRoleForm(request.POST or None, initial={"role": membership.role})
     if request.method == "POST" and form.is_valid():
         old_role = membership.role
@@ -254,7 +271,14 @@ class ConfirmAction(View):
         return _back_to_members(self.request, organization)
 
     def get(self, request: HttpRequest, organization: Organization, **ids: int) -> HttpResponse:
-        return self.confirm(organization, self.get_object(organization, ids[self.id_kwarg]))
+        target = self.get_object(organization, ids[self.id_kwarg])
+        if redirect_to := self.elsewhere(target, organization):
+            return go_to(request, redirect_to)
+        return self.confirm(organization, target)
+
+    def elsewhere(self, target: Any, organization: Organization) -> str:
+        """The page that handles ``target`` instead of this dialog, if any (nothing has changed)."""
+        return ""
 
     def needs_recent_authentication(self, target: Any) -> bool:
         """Whether acting on ``target`` cannot be undone enough to ask for the password again."""
@@ -262,6 +286,8 @@ class ConfirmAction(View):
 
     def post(self, request: HttpRequest, organization: Organization, **ids: int) -> HttpResponse:
         target = self.get_object(organization, ids[self.id_kwarg])
+        if redirect_to := self.elsewhere(target, organization):
+            return go_to(request, redirect_to)
         if self.needs_recent_authentication(target):
             require_recent_authentication(request)
         try:
@@ -350,8 +376,12 @@ class RemoveMember(ConfirmAction):
     def get_object(self, organization: Organization, object_id: int) -> Membership:
         return membership_in_organization(organization, object_id)
 
+    def elsewhere(self, target: Membership, organization: Organization) -> str:
+        # Your own row: the Leave organization page asks in the first person (and says what happens to you).
+        return reverse("members:leave", args=[organization.slug]) if target.user_id == self.request.user.pk else ""
+
     def needs_recent_authentication(self, target: Membership) -> bool:
-        return target.role == OrgRole.OWNER  # removing an owner, yourself included
+        return target.role == OrgRole.OWNER  # removing an owner
 
     def names(self, target: Membership, organization: Organization) -> dict[str, str]:
         return {"name": target.user.display_name, "email": target.user.email, "organization": organization.name}
@@ -368,8 +398,6 @@ class RemoveMember(ConfirmAction):
                 )
                 % {"count": len(outcome), "emails": ", ".join(i.email for i in outcome)},
             )
-        if target.user_id == self.request.user.pk:  # removed themselves: the Members page is no longer theirs
-            return go_to(self.request, reverse("members:home"))
         return response
 
 

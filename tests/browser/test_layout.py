@@ -20,6 +20,7 @@ from members.models import Membership, Organization, Project, User
 from members.roles import OrgRole, ProjectRole
 from tests.browser.conftest import BrowserProblems, check_screen, sign_in_with_cookie
 from tests.factories import InvitationFactory, InvitationProjectFactory, MembershipFactory, ProjectMembershipFactory
+from tests.two_factor import with_totp
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +70,11 @@ def crowded(organization: Organization, owner: User) -> Organization:
     for project in projects[:4]:
         InvitationProjectFactory(invitation=invitation, project=project)
     for n in range(6):
-        MembershipFactory(organization=organization, user__email=f"person{n}@example.com", user__name=f"Person {n}")
+        person = MembershipFactory(
+            organization=organization, user__email=f"person{n}@example.com", user__name=f"Person {n}"
+        ).user
+        if n % 2:
+            with_totp(person)  # the owners' Two-factor column shows both states
     MembershipFactory(organization=organization, user__email="zz-last@example.com", user__name="Zoe Last")
     # An audit row with a long name and long project lists, for the Activity page.
     membership = Membership.objects.get(user=long_named)

@@ -177,7 +177,8 @@ def test_a_token_without_the_scope_is_refused(organization, owner):
 
 @pytest.mark.parametrize("change", ["expired", "revoked", "demoted", "removed", "deactivated", "other_secret"])
 def test_the_one_rule_refuses_tokens(organization, owner, change):
-    MembershipFactory(organization=organization, role=OrgRole.OWNER)  # so the creator can be demoted or removed
+    # Another owner, so the creator can be demoted (by them: nobody changes their own role) or removed.
+    co_owner = MembershipFactory(organization=organization, role=OrgRole.OWNER).user
     created = _create(organization, owner)
     secret = created.secret
     if change == "expired":
@@ -185,7 +186,7 @@ def test_the_one_rule_refuses_tokens(organization, owner, change):
     elif change == "revoked":
         revoke_api_token(created.token, actor=owner)
     elif change == "demoted":
-        services.change_member_role(owner.memberships.get(), actor=owner, role=OrgRole.MEMBER)
+        services.change_member_role(owner.memberships.get(), actor=co_owner, role=OrgRole.MEMBER)
     elif change == "removed":
         services.remove_member(owner.memberships.get(), actor=owner)
     elif change == "deactivated":

@@ -111,19 +111,41 @@ def test_edit_role_offers_both_organization_roles():
 
 
 def test_filter_form_falls_back_to_defaults_for_bad_values():
-    assert MembersFilterForm().filters() == {"q": "", "role": "", "status": "", "sort": "name"}
+    assert MembersFilterForm().filters() == {
+        "q": "",
+        "role": "",
+        "status": "",
+        "project": "",
+        "two_factor": "",
+        "sort": "name",
+    }
     assert MembersFilterForm({"q": " ann ", "role": "x", "status": "y", "sort": "z"}).filters() == {
         "q": "ann",
         "role": "",
         "status": "",
+        "project": "",
+        "two_factor": "",
         "sort": "name",
     }
     assert MembersFilterForm({"q": " ann ", "role": "owner", "status": "expired", "sort": "-date"}).filters() == {
         "q": "ann",
         "role": "owner",
         "status": "expired",
+        "project": "",
+        "two_factor": "",
         "sort": "-date",
     }
+
+
+def test_filter_form_ignores_two_factor_and_projects_it_was_not_given(organization):
+    project = ProjectFactory(organization=organization)
+    hidden = ProjectFactory(organization=organization)
+    data = {"two_factor": "off", "project": str(project.pk)}
+    assert MembersFilterForm(data).filters()["two_factor"] == ""  # a member's form has no such field
+    assert MembersFilterForm(data, two_factor=True).filters()["two_factor"] == "off"
+    assert MembersFilterForm(data, projects=[project]).filters()["project"] == str(project.pk)
+    assert MembersFilterForm({"project": str(hidden.pk)}, projects=[project]).filters()["project"] == ""
+    assert MembersFilterForm({"project": "x"}, projects=[project]).filters()["project"] == ""
 
 
 @pytest.fixture

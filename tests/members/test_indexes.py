@@ -61,10 +61,17 @@ MEMBERS_PAGE_QUERIES = [
     Query(status="expired", sort="-date"),
     Query(status="verified"),
     Query(q="someone"),
+    Query(two_factor="on"),
+    Query(two_factor="off", sort="-date"),
+    Query(project="1"),
+    Query(project="1", sort="role", status="pending"),
+    Query(project="1", two_factor="off", q="someone"),
 ]
 
 
-@pytest.mark.parametrize("query", MEMBERS_PAGE_QUERIES, ids=lambda q: f"{q.q}-{q.role}-{q.status}-{q.sort}")
+@pytest.mark.parametrize(
+    "query", MEMBERS_PAGE_QUERIES, ids=lambda q: f"{q.q}-{q.role}-{q.status}-{q.project}-{q.two_factor}-{q.sort}"
+)
 def test_members_page_reads_memberships_and_open_invitations_by_index(plan, organization, query):
     MembershipFactory.create_batch(3, organization=organization)
     InvitationFactory.create_batch(3, organization=organization)
@@ -131,6 +138,10 @@ def test_no_members_page_query_scans_users_memberships_or_invitations_at_100000_
     client.force_login(User.objects.get(pk=big.owner_id))
     url = f"/o/{big.slug}/members/"
     views = owner_views(big) | {"a middle page": link_to_page(organization, 1000), "the last page": "?last=1"}
+    # The owners' filters (the seed has nobody with two-factor authentication, and half with project access).
+    project = organization.projects.order_by("pk").first()
+    views |= {"without 2FA": "?two_factor=off", "project": f"?project={project.pk}", "project, last": "?last=1"}
+    views["project, last"] += f"&project={project.pk}"
     first = client.get(url).context["page"]
     views["the page before the second"] = "?" + f"page=1&before={encode_cursor(first.keys[-1])}"
     for view, query in views.items():

@@ -104,7 +104,7 @@ def test_the_export_page_changes_nothing_and_the_members_page_links_to_it(owner_
     confirm = owner_client.get(export_url(organization, "?q=owner"))
 
     assert export_url(organization, "?q=owner") in page.content.decode()
-    assert confirm.status_code == 200 and "Search: owner" in confirm.content.decode()
+    assert confirm.status_code == 200 and "Search name or email: owner" in confirm.content.decode()
     assert db_snapshot() == before
 
 

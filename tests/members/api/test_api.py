@@ -69,13 +69,14 @@ def test_change_role_goes_through_the_service_audited_with_the_token(api, organi
     assert OutboundEmail.objects.filter(kind="role_changed", to_email="colleague@example.com").count() == 1
 
 
-def test_the_last_owner_rule_holds_through_the_api(api, owner):
+def test_the_token_creator_cannot_change_their_own_role_through_the_api(api, owner, organization):
+    MembershipFactory(organization=organization, owner=True)  # not the last owner: the self rule alone refuses
     before = api_snapshot()
     response = api.put(
         f"/api/v1/members/{owner.memberships.get().pk}/role", {"role": "member"}, content_type="application/json"
     )
     assert response.status_code == 409
-    assert "at least one Organization Owner" in response.json()["detail"]
+    assert "You cannot change your own Organization Role." in response.json()["detail"]
     assert api_snapshot()["members.Membership"] == before["members.Membership"]
 
 

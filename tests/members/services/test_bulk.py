@@ -44,7 +44,7 @@ def test_change_role_for_several_members_emails_and_records_each_plus_the_reques
     assert sorted(emails.values_list("to_email", flat=True)) == sorted([a.user.email, b.user.email])
 
 
-def test_demoting_every_owner_skips_the_last_one(organization, owner):
+def test_demoting_every_owner_skips_yourself(organization, owner):
     second = MembershipFactory(organization=organization, role=OrgRole.OWNER)
     mine = Membership.objects.get(user=owner)
 
@@ -54,7 +54,7 @@ def test_demoting_every_owner_skips_the_last_one(organization, owner):
 
     assert result.applied == [second.user.email]
     [(who, why)] = result.skipped
-    assert who == owner.email and "at least one Organization Owner" in why
+    assert who == owner.email and "You cannot change your own Organization Role." in why
     assert Membership.objects.filter(organization=organization, role=OrgRole.OWNER).get() == mine
 
 

@@ -10,6 +10,7 @@ from members.exceptions import (
     DomainError,
     LastOwnerError,
     MembershipGoneError,
+    SelfRoleChangeError,
 )
 from members.models import Invitation, Membership, MembershipEvent, Organization, OutboundEmail, ProjectMembership
 from members.roles import OrgRole, ProjectRole
@@ -21,7 +22,7 @@ from tests.factories import (
     ProjectMembershipFactory,
     UserFactory,
 )
-from tests.helpers import run_together
+from tests.helpers import db_snapshot, run_together
 
 IP = "203.0.113.7"
 
@@ -57,20 +58,22 @@ def test_setting_the_same_role_is_a_no_op(organization, owner, member):
 
 
 def test_demoting_the_last_owner_is_refused(organization, owner):
+    staff = UserFactory(is_staff=True)  # the admin's path: only someone else can change an owner's role
     membership = Membership.objects.get(user=owner)
     with pytest.raises(LastOwnerError):
-        services.change_member_role(membership, actor=owner, role=OrgRole.MEMBER)
+        services.change_member_role(membership, actor=staff, role=OrgRole.MEMBER)
     membership.refresh_from_db()
     assert membership.role == OrgRole.OWNER
     assert not MembershipEvent.objects.exists() and not OutboundEmail.objects.exists()
 
 
-def test_an_owner_may_demote_themselves_when_another_owner_remains(organization, owner):
+def test_nobody_changes_their_own_role_even_when_another_owner_remains(organization, owner):
     MembershipFactory(organization=organization, owner=True)
     membership = Membership.objects.get(user=owner)
-    services.change_member_role(membership, actor=owner, role=OrgRole.MEMBER)
-    membership.refresh_from_db()
-    assert membership.role == OrgRole.MEMBER
+    before = db_snapshot()
+    with pytest.raises(SelfRoleChangeError, match="You cannot change your own Organization Role"):
+        services.change_member_role(membership, actor=owner, role=OrgRole.MEMBER)
+    assert db_snapshot() == before  # no role change, no audit row, no email
 
 
 def test_role_change_decides_on_the_current_role_not_a_stale_copy(organization, owner):
@@ -78,7 +81,7 @@ def test_role_change_decides_on_the_current_role_not_a_stale_copy(organization, 
     stale_owner = Membership.objects.get(user=owner)
     services.change_member_role(other, actor=owner, role=OrgRole.MEMBER)
     with pytest.raises(LastOwnerError):
-        services.change_member_role(stale_owner, actor=owner, role=OrgRole.MEMBER)
+        services.change_member_role(stale_owner, actor=other.user, role=OrgRole.MEMBER)
 
 
 def test_role_change_of_a_removed_member_is_refused(organization, owner, member):

@@ -8,12 +8,12 @@ from allauth.mfa.models import Authenticator
 from django.core import mail
 
 from members.models import MembershipEvent, OutboundEmail
+from members.second_factors import users_with_two_factor
 from members.services.security import (
     TwoFactorSetupRequiredError,
     has_two_factor,
     members_without_two_factor,
     set_two_factor_requirement,
-    users_with_two_factor,
 )
 from tests.factories import MembershipFactory
 from tests.helpers import db_snapshot, run_worker

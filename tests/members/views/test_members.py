@@ -89,6 +89,27 @@ def test_members_see_the_list_read_only(member_client, organization, owner, memb
     assert "dialogs.js" not in html
 
 
+def test_your_own_row_says_you_and_offers_leave_organization_not_edit_role(owner_client, organization, owner, member):
+    own = Membership.objects.get(user=owner)
+    other = Membership.objects.get(user=member)
+    html = owner_client.get(members_url(organization)).content.decode()
+
+    assert (
+        '<span class="member-name truncate" title="Olivia Owner">Olivia Owner</span> <span class="muted">(you)</span>'
+        in html
+    )
+    assert html.count("(you)") == 1 and "Actions for you (owner@example.com)" in html
+    assert f'<a href="{reverse("members:leave", args=[organization.slug])}">Leave organization</a>' in html
+    for name in ("members:member_edit_role", "members:member_remove"):
+        assert reverse(name, args=[organization.slug, own.pk]) not in html  # nothing against yourself
+        assert reverse(name, args=[organization.slug, other.pk]) in html  # the others keep Edit Role and Leave
+
+
+def test_members_see_you_on_their_own_row(member_client, organization):
+    html = member_client.get(members_url(organization)).content.decode()
+    assert 'title="Max Member">Max Member</span> <span class="muted">(you)</span>' in html and html.count("(you)") == 1
+
+
 def test_another_organizations_page_is_a_404(owner_client, other_owner):
     other = Membership.objects.get(user=other_owner).organization
     assert owner_client.get(members_url(other)).status_code == 404
@@ -331,17 +352,19 @@ def test_edit_role_saves_and_redirects(owner_client, organization, member):
     assert "Max Member is now Organization Owner." in response.content.decode()
 
 
-def test_edit_role_of_the_last_owner_shows_the_refusal_inside_the_dialog(owner_client, organization, owner):
-    recently_authenticated(owner_client)  # owner changes ask for the password again (#10.5)
+def test_edit_role_of_yourself_is_not_offered_and_says_why(owner_client, organization, owner):
+    recently_authenticated(owner_client)
+    MembershipFactory(organization=organization, owner=True)  # not the last owner: only "yourself" is in the way
     membership = Membership.objects.get(user=owner)
-    response = owner_client.post(
-        reverse("members:member_edit_role", args=[organization.slug, membership.pk]), {"role": "member"}, **HTMX
-    )
-    html = response.content.decode()
-    assert response.status_code == 200 and "<html" not in html
-    assert "at least one Organization Owner" in html
-    membership.refresh_from_db()
-    assert membership.role == OrgRole.OWNER and not OutboundEmail.objects.exists()
+    url = reverse("members:member_edit_role", args=[organization.slug, membership.pk])
+    before = db_snapshot()
+
+    dialog = owner_client.post(url, {"role": "member"}, **HTMX)
+    page = owner_client.get(url, follow=True)
+
+    assert dialog.status_code == 200 and dialog["HX-Redirect"] == members_url(organization)
+    assert "You cannot change your own Organization Role." in page.content.decode()
+    assert db_snapshot() == before
 
 
 def test_leave_removes_the_member(owner_client, organization, member):
@@ -351,20 +374,17 @@ def test_leave_removes_the_member(owner_client, organization, member):
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
-def test_removing_the_last_owner_is_refused_with_a_message(owner_client, organization, owner):
-    recently_authenticated(owner_client)  # owner changes ask for the password again (#10.5)
-    membership = Membership.objects.get(user=owner)
-    response = owner_client.post(reverse("members:member_remove", args=[organization.slug, membership.pk]))
-    assert response.status_code == 200 and "at least one Organization Owner" in response.content.decode()
-    assert Membership.objects.filter(pk=membership.pk).exists()
-
-
-def test_an_owner_removing_themselves_goes_home(owner_client, organization, owner):
-    recently_authenticated(owner_client)  # owner changes ask for the password again (#10.5)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_leave_on_your_own_row_goes_to_the_leave_organization_page(owner_client, organization, owner, method):
+    recently_authenticated(owner_client)
     MembershipFactory(organization=organization, owner=True)
     membership = Membership.objects.get(user=owner)
-    response = owner_client.post(reverse("members:member_remove", args=[organization.slug, membership.pk]))
-    assert response.status_code == 302 and response["Location"] == reverse("members:home")
+    before = db_snapshot()
+
+    response = getattr(owner_client, method)(reverse("members:member_remove", args=[organization.slug, membership.pk]))
+
+    assert response.status_code == 302 and response["Location"] == reverse("members:leave", args=[organization.slug])
+    assert db_snapshot() == before  # the Leave organization page asks, in the first person
 
 
 def test_revoke_and_resend_redirect_with_messages(owner_client, organization):

@@ -60,14 +60,11 @@ def confirm_password(client: Client, detour: str = REAUTH):
 
 def actions(organization, owner, co_owner, member_row) -> dict[str, tuple[str, dict[str, str]]]:
     slug = organization.slug
-    own = Membership.objects.get(organization=organization, user=owner)
     return {
         "invite an owner": (reverse("members:invite", args=[slug]), {"emails": "boss@example.com", "role": "owner"}),
         "promote to owner": (reverse("members:member_edit_role", args=[slug, member_row.pk]), {"role": "owner"}),
         "demote an owner": (reverse("members:member_edit_role", args=[slug, co_owner.pk]), {"role": "member"}),
-        "demote yourself": (reverse("members:member_edit_role", args=[slug, own.pk]), {"role": "member"}),
         "remove an owner": (reverse("members:member_remove", args=[slug, co_owner.pk]), {}),
-        "remove yourself": (reverse("members:member_remove", args=[slug, own.pk]), {}),
         "leave as an owner": (reverse("members:leave", args=[slug]), {}),
     }
 
@@ -76,9 +73,7 @@ ACTIONS = [
     "invite an owner",
     "promote to owner",
     "demote an owner",
-    "demote yourself",
     "remove an owner",
-    "remove yourself",
     "leave as an owner",
 ]
 
