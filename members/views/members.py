@@ -92,7 +92,9 @@ ROW_LINKS = {
 _ID_PLACEHOLDER = 987654321987
 
 
-def _with_action_urls(rows: list[MemberRow], organization: Organization, *, viewer_id: int) -> list[MemberRow]:
+def _with_action_urls(
+    rows: list[MemberRow], organization: Organization, *, viewer_id: int | None = None
+) -> list[MemberRow]:
     patterns = {
         is_membership: {
             name: reverse(route, args=[organization.slug, _ID_PLACEHOLDER]) for name, route in links.items()
