@@ -20,7 +20,7 @@ MEMBERS_EXPORT_CHUNK_SIZE = 500
 
 
 def members_csv_header() -> list[str]:
-    # The Members page's own column names (there is no "last active" column: the console does not record it).
+    # The Members page's own column names; "last active" is a membership's (members.last_active), hourly.
     return [
         _("Name"),
         _("Email"),
@@ -29,6 +29,7 @@ def members_csv_header() -> list[str]:
         _("Status"),
         _("Invited by"),
         _("Invited / Joined (UTC)"),
+        _("Last active (UTC)"),
     ]
 
 
@@ -51,7 +52,8 @@ def members_csv_rows(organization: Organization, filters: dict[str, str]) -> Ite
 
 def _csv_row(row: MemberRow) -> tuple[object, ...]:
     inviter = row.invited_by.email if row.invited_by else ""
-    return (row.name, row.email, row.role_label, _project_access(row), row.status_label, inviter, row.date)
+    last_active = row.last_active or ""  # an invitation, or a member not seen since this was recorded
+    return (row.name, row.email, row.role_label, _project_access(row), row.status_label, inviter, row.date, last_active)
 
 
 def _project_access(row: MemberRow) -> str:

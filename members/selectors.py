@@ -117,6 +117,7 @@ class MemberRow:
     urls: dict[str, str] = field(default_factory=dict)  # the page's links for this row (the view's business)
     user_id: int | None = None  # a membership's user
     two_factor: bool | None = None  # known for memberships once ``mark_two_factor`` has run (owners' view)
+    last_active: datetime | None = None  # a membership's user, at most an hour old (members.last_active)
 
     @property
     def is_membership(self) -> bool:
@@ -145,6 +146,7 @@ def _memberships_with_access(organization: Organization, ids: list[int]) -> dict
     """Memberships by id, each with ``project_access``: its (project name, role label) pairs here."""
     # Only what a row shows: a user's password, flags and dates are most of the bytes and the model-building time.
     people = [f"{user}__{name}" for user in ("user", "invited_by") for name in ("id", "name", "email")]
+    people.append("user__last_active_at")
     memberships = (
         Membership.objects.select_related("user", "invited_by")
         .only("organization_id", "role", "created_at", *people)
@@ -211,6 +213,7 @@ def _membership_row(membership: Membership) -> MemberRow:
         projects=membership.project_access,  # type: ignore[attr-defined]
         obj=membership,
         user_id=membership.user_id,
+        last_active=membership.user.last_active_at,
     )
 
 

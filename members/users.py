@@ -44,6 +44,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Written at most once an hour (members.last_active): the Members page's "Last active" for owners.
+    last_active_at = models.DateTimeField(_("last active"), null=True, blank=True, editable=False)
 
     objects = UserManager()
 

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from members.selectors import MemberRow
+from members.templatetags.avatars import avatar
 
 register = template.Library()
 
@@ -67,7 +68,7 @@ def _row(row: MemberRow, can_manage: bool, show_security: bool, you: bool) -> st
             if inviter
             else '<td data-label="Invited by"><span class="muted">—</span></td>'
         )
-        + _date_cell(row)
+        + _date_cell(row, show_security)
         + (_actions(row, you) if can_manage else "")
         + "</tr>"
     )
@@ -91,6 +92,7 @@ def _user_cell(row: MemberRow, can_manage: bool, you: bool) -> str:
             who = f'<span class="member-line">{who} <span class="muted">(you)</span></span>'
         if row.name:
             who += f'<span class="muted truncate" title="{email}">{email}</span>'
+    who = f'<span class="member-who">{avatar(row.name, row.email)}<span class="member-text">{who}</span></span>'
     return f'<td class="cell--user">{select} {who}</td>'
 
 
@@ -122,12 +124,16 @@ def _projects(row: MemberRow) -> str:
     return html_
 
 
-def _date_cell(row: MemberRow) -> str:
+def _date_cell(row: MemberRow, show_security: bool) -> str:
     label = "Joined" if row.is_membership else "Invited"
     cell = (
         f'<td data-label="{label}"><span class="visually-hidden">{label} </span>'
         f'<time datetime="{_e(_date(row.date, "c"))}">{_date(row.date, "M j, Y")}</time>'
     )
+    if show_security and row.is_membership:  # owners only: when the member was last active (hourly)
+        when = row.last_active
+        seen = f'<time datetime="{_e(_date(when, "c"))}">{_date(when, "M j, Y")}</time>' if when else "never"
+        cell += f' <span class="muted block">Last active {seen}</span>'
     if not row.is_membership:
         state = "Expired" if row.status == "expired" else "Expires"
         cell += f' <span class="muted block">{state} {_date(row.obj.expires_at, "M j, Y H:i")} UTC</span>'  # type: ignore[union-attr]

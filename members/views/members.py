@@ -59,17 +59,15 @@ def members(request: HttpRequest, organization: Organization) -> HttpResponse:
     query = Query(**filters)
     page = members_page(organization, query, position_from(request.GET.dict(), query))
     page.link({name: value for name, value in filters.items() if value and request.GET.get(name)})
-    rows = attach_row_details(organization, page.keys)
-    rows = hide_unseen_projects(rows, visible_projects=seen)
+    rows = hide_unseen_projects(attach_row_details(organization, page.keys), visible_projects=seen)
     # Owners only (the filter exists for them alone): two-factor status and last activity.
     show_security = "two_factor" in filter_form.fields
+    rows = _with_action_urls(mark_two_factor(rows) if show_security else rows, organization, viewer=request.user.pk)
     context = {
         "filter_form": filter_form,
         "filters": filters,
         "page": page,
-        "rows": _with_action_urls(
-            mark_two_factor(rows) if show_security else rows, organization, viewer_id=request.user.pk
-        ),
+        "rows": rows,
         "show_security": show_security,
         # From the membership the page already loaded, like can_export: no extra query.
         "can_manage": roles.MANAGE_MEMBERS in roles.organization_permissions(request.membership.role),
@@ -93,17 +91,16 @@ _ID_PLACEHOLDER = 987654321987
 
 
 def _with_action_urls(
-    rows: list[MemberRow], organization: Organization, *, viewer_id: int | None = None
+    rows: list[MemberRow], organization: Organization, *, viewer: int | None = None
 ) -> list[MemberRow]:
+    slug = organization.slug
     patterns = {
-        is_membership: {
-            name: reverse(route, args=[organization.slug, _ID_PLACEHOLDER]) for name, route in links.items()
-        }
-        for is_membership, links in ROW_LINKS.items()
+        kind: {name: reverse(to, args=[slug, _ID_PLACEHOLDER]) for name, to in links.items()}
+        for kind, links in ROW_LINKS.items()
     }
-    leave = {"leave": reverse("members:leave", args=[organization.slug])}
+    leave = {"leave": reverse("members:leave", args=[slug])}
     for row in rows:
-        if row.is_membership and row.user_id == viewer_id:
+        if row.is_membership and row.user_id == viewer:
             row.urls = leave  # your own row: Leave organization, in the first person; nothing else
             continue
         row.urls = {

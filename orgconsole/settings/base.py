@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "orgconsole.middleware.NoStoreMiddleware",
     # Records each signed-in browser (address, device, last activity) for the Sessions page.
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # A signed-in user's last-active time, written at most once an hour.
+    "members.last_active.LastActiveMiddleware",
 ]
 
 ROOT_URLCONF = "orgconsole.urls"

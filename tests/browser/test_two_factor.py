@@ -51,7 +51,7 @@ def set_up_authenticator_app(page: Page) -> str:
     confirm_password(page)
     expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
     expect(page.locator("img[src^='data:image/svg+xml']")).to_be_visible()  # the QR code
-    check_screen(page, "two-factor-activate")
+    check_screen(page, "two-factor-activate", readme_image="two-factor-activate.png")
     secret = page.get_by_label("Authenticator secret").input_value()
     page.get_by_label("Authenticator code").fill(fresh_code(secret))
     page.get_by_role("button", name="Activate").click()
@@ -77,7 +77,7 @@ def test_an_authenticator_app_is_set_up_from_the_account_menu_and_asked_for_at_s
     assert info.value.suggested_filename == "orgconsole-recovery-codes.txt"
     assert Path(info.value.path()).read_text().split() == codes
     page.get_by_label("I have saved my recovery codes").check()
-    check_screen(page, "two-factor-recovery-codes")
+    check_screen(page, "two-factor-recovery-codes", readme_image="two-factor-recovery-codes.png")
 
     page.get_by_role("navigation", name="Account").get_by_role("link", name="Two-factor authentication").click()
     page.get_by_text(owner.display_name, exact=True).first.click()

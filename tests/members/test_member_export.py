@@ -50,6 +50,7 @@ def test_owner_exports_every_page_of_members_and_invitations(owner_client, organ
         "Status",
         "Invited by",
         "Invited / Joined (UTC)",
+        "Last active (UTC)",
     ]
     assert len(rows) == 1 + PAGE_SIZE + 5 + 1  # the owner, the members, the invitation
     invitation = next(row for row in rows if row[1] == "pending@example.com")
@@ -80,6 +81,16 @@ def test_export_follows_the_search_and_filters_with_project_access_and_utc_dates
     only_expired = exported(owner_client, organization, "?status=expired")  # sent in March: expired now
     assert [row[1] for row in only_expired[1:]] == ["ann@example.com"]
     assert only_expired[1][4] == "Expired"
+
+
+def test_export_has_each_members_last_active_time(owner_client, organization, member):
+    User.objects.filter(pk=member.pk).update(last_active_at=datetime(2026, 5, 6, 7, 8, tzinfo=UTC))
+    InvitationFactory(organization=organization, email="pending@example.com")
+
+    rows = {row[1]: row for row in exported(owner_client, organization)[1:]}
+
+    assert rows["member@example.com"][7] == "2026-05-06T07:08:00Z"
+    assert rows["pending@example.com"][7] == ""  # an invitation has no account to be active with
 
 
 def test_export_neutralises_formulas_in_names(owner_client, organization):
