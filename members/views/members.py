@@ -29,7 +29,6 @@ from members.models import Invitation, Membership, Organization
 from members.roles import OrgRole
 from members.second_factors import mark_two_factor
 from members.selectors import (
-    MemberRow,
     attach_row_details,
     hide_unseen_projects,
     membership_in_organization,
@@ -38,6 +37,7 @@ from members.selectors import (
     visible_projects,
 )
 from members.services.bulk import BulkAction
+from members.templatetags.member_table import with_action_urls
 
 
 @organization_view(roles.VIEW_MEMBERS)
@@ -62,7 +62,7 @@ def members(request: HttpRequest, organization: Organization) -> HttpResponse:
     rows = hide_unseen_projects(attach_row_details(organization, page.keys), visible_projects=seen)
     # Owners only (the filter exists for them alone): two-factor status and last activity.
     show_security = "two_factor" in filter_form.fields
-    rows = _with_action_urls(mark_two_factor(rows) if show_security else rows, organization, viewer=request.user.pk)
+    rows = with_action_urls(mark_two_factor(rows) if show_security else rows, organization, viewer=request.user.pk)
     context = {
         "filter_form": filter_form,
         "filters": filters,
@@ -79,34 +79,6 @@ def members(request: HttpRequest, organization: Organization) -> HttpResponse:
         "active_nav": "members",
     }
     return render(request, "members/members.html", context)
-
-
-# Each row's dialog links: one reverse() per link name for the page, the row's id put in its place (a reverse() per
-# row and link was a tenth of the page's rendering time).
-ROW_LINKS = {
-    True: {"edit": "members:member_edit_role", "remove": "members:member_remove"},
-    False: {"resend": "members:invitation_resend", "revoke": "members:invitation_revoke"},
-}
-_ID_PLACEHOLDER = 987654321987
-
-
-def _with_action_urls(
-    rows: list[MemberRow], organization: Organization, *, viewer: int | None = None
-) -> list[MemberRow]:
-    slug = organization.slug
-    patterns = {
-        kind: {name: reverse(to, args=[slug, _ID_PLACEHOLDER]) for name, to in links.items()}
-        for kind, links in ROW_LINKS.items()
-    }
-    leave = {"leave": reverse("members:leave", args=[slug])}
-    for row in rows:
-        if row.is_membership and row.user_id == viewer:
-            row.urls = leave  # your own row: Leave organization, in the first person; nothing else
-            continue
-        row.urls = {
-            name: url.replace(str(_ID_PLACEHOLDER), str(row.id)) for name, url in patterns[row.is_membership].items()
-        }
-    return rows
 
 
 def _sort_headers(current: str) -> dict[str, dict[str, str]]:

@@ -8,8 +8,7 @@ from django.utils import timezone
 from members.member_list import INVITATION, MEMBERSHIP
 from members.models import Invitation
 from members.selectors import attach_row_details
-from members.templatetags.member_table import member_rows
-from members.views.members import _with_action_urls
+from members.templatetags.member_table import member_rows, with_action_urls
 from tests.factories import (
     InvitationFactory,
     InvitationProjectFactory,
@@ -21,7 +20,7 @@ from tests.factories import (
 
 
 def rows_html(organization, keys, *, can_manage=True) -> str:
-    return member_rows(_with_action_urls(attach_row_details(organization, keys), organization), can_manage)
+    return member_rows(with_action_urls(attach_row_details(organization, keys), organization), can_manage)
 
 
 def test_a_members_name_and_projects_are_escaped_and_the_third_project_is_under_more(organization, owner):
