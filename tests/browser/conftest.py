@@ -49,7 +49,10 @@ CHROMIUM_ARGS = [
 ]
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 VIEWPORT = {"width": 1280, "height": 800}
-SUITE_BUDGET_SECONDS = 180
+# Wall-clock time is not a test result on a shared machine (the same suite took 150 s quiet and 206 s at load 7):
+# past its target the run says so; only a suite slow enough to threaten CI's 20-minute run fails it.
+SUITE_TARGET_SECONDS = 180
+SUITE_CEILING_SECONDS = 480
 
 AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -332,17 +335,20 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Keep the browser suite honest about its budget: write its running time (every browser test's
-    setup, call and teardown, the browser launch included) and fail the run past the budget."""
+    """Keep the browser suite honest about its time: write it (every browser test's setup, call and teardown,
+    the browser launch included), say so past the target, and fail the run only past the ceiling."""
     if not _durations:
         return
     seconds = sum(_durations)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "browser-suite-seconds.txt").write_text(f"{seconds:.1f}\n")
-    if seconds > SUITE_BUDGET_SECONDS:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(
-                f"browser suite took {seconds:.0f} s, over its {SUITE_BUDGET_SECONDS} s budget", red=True
-            )
+    if seconds <= SUITE_TARGET_SECONDS:
+        return
+    over_ceiling = seconds > SUITE_CEILING_SECONDS
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        limit = f"its {SUITE_CEILING_SECONDS} s ceiling" if over_ceiling else f"its {SUITE_TARGET_SECONDS} s target"
+        message = f"browser suite took {seconds:.0f} s, over {limit}"
+        reporter.write_line(message, red=over_ceiling, yellow=not over_ceiling)
+    if over_ceiling:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
