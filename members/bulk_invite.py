@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from members import addresses
+from members.exceptions import OwnerProjectAccessError
 from members.models import Organization
 from members.roles import OrgRole, ProjectRole
 from members.services.invitations import _classify
@@ -114,6 +115,8 @@ def _row(line: int, raw: dict[str, str], project_columns: list[str]) -> PreviewR
                 row.reasons[column] = _("Not a project role.")
             else:
                 row.projects[column] = code
+    if row.role == OrgRole.OWNER and row.projects:
+        row.reasons["organization_role"] = OwnerProjectAccessError.default_message
     if row.reasons:
         row.outcome = "refuse"
     return row

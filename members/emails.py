@@ -19,7 +19,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from members.models import ApiToken, Invitation, Membership, Organization, OutboundEmail, User
+from members.models import ApiToken, Invitation, Membership, Organization, OutboundEmail, Project, User
 from members.roles import OrgRole, ProjectRole
 from members.selectors import invitation_grants
 from members.tokens import invitation_token_generator
@@ -128,6 +128,68 @@ def role_changed_email(membership: Membership, *, actor: User, old_role: str) ->
         to_email=membership.user.email,
         organization=membership.organization,
         context=context,
+    )
+
+
+def project_role_label(role: str) -> str:
+    return str(ProjectRole(role).label)
+
+
+def access_changes(before: dict[Project, str], after: dict[Project, str]) -> list[dict[str, str]]:
+    """Each project whose access differs, by name: ``{"project", "change": added|removed|changed,
+    "old_role_label", "role_label"}``."""
+    changes = []
+    for project in sorted(before.keys() | after.keys(), key=lambda p: (p.name.casefold(), p.pk)):
+        old, new = before.get(project), after.get(project)
+        if old == new:
+            continue
+        change = "added" if old is None else "removed" if new is None else "changed"
+        changes.append(
+            {
+                "project": project.name,
+                "change": change,
+                "old_role_label": project_role_label(old) if old else "",
+                "role_label": project_role_label(new) if new else "",
+            }
+        )
+    return changes
+
+
+def access_changed_email(
+    membership: Membership, *, actor: User, old_role: str, before: dict[Project, str], after: dict[Project, str]
+) -> Notification:
+    """To the member: one email listing what changed (their role, and each project added, removed or given
+    another role). A change of role alone is the role-changed email."""
+    if before == after:
+        return role_changed_email(membership, actor=actor, old_role=old_role)
+    context = _membership_context(membership, actor=actor, old_role=old_role)
+    context |= {
+        "role_label": role_label(membership.role),
+        "role_changed": old_role != membership.role,
+        # An Owner has every project as Project Admin: the projects they no longer hold by name are not a loss.
+        "is_owner": membership.role == OrgRole.OWNER,
+        "changes": access_changes(before, after),
+    }
+    return Notification(
+        kind=OutboundEmail.Kind.ACCESS_CHANGED,
+        to_email=membership.user.email,
+        organization=membership.organization,
+        context=context,
+    )
+
+
+def member_left_email(membership: Membership, *, to: User) -> Notification:
+    """To one Organization Owner: the member of ``membership`` (just deleted) left on their own."""
+    context = {
+        "organization_name": membership.organization.name,
+        "owner_name": to.display_name,
+        "user_name": membership.user.display_name,
+        "user_email": membership.user.email,
+        "role_label": role_label(membership.role),
+        "members_path": reverse("members:members", args=[membership.organization.slug]),
+    }
+    return Notification(
+        kind=OutboundEmail.Kind.MEMBER_LEFT, to_email=to.email, organization=membership.organization, context=context
     )
 
 

@@ -37,6 +37,21 @@ class InvitationNotPendingError(DomainError):
     default_message = _("This invitation is no longer pending.")
 
 
+class OwnerProjectAccessError(DomainError):
+    """Project roles given to an Organization Owner (or an Owner invitation): they would mean nothing."""
+
+    default_message = _(
+        "Owners have every project as Project Admin, so an Organization Owner gets no Project Access. "
+        "Set every project to No access, or choose Organization Member."
+    )
+
+
+class DisplayNameError(DomainError):
+    """A display name the names rule refuses, or someone else's name."""
+
+    default_message = _("That name cannot be used.")
+
+
 class MembershipGoneError(DomainError):
     default_message = _("This person is no longer a member of the organization.")
 

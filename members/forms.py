@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from members import address_ownership, addresses
+from members.exceptions import OwnerProjectAccessError
 from members.invitation_session import open_invitation
 from members.models import ApiToken, Membership, Organization, Project
 from members.names import validate_name
@@ -85,6 +86,19 @@ class OrganizationSettingsForm(forms.Form):
     name = forms.CharField(label=_("Organization name"), max_length=100, validators=[validate_name])
 
 
+class DisplayNameForm(forms.Form):
+    """Your name: the display name others see (the Members page, the emails your actions send)."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=150,
+        required=False,
+        validators=[validate_name],
+        help_text=_("Shown on the Members page and in the emails your actions send; empty shows your email address."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
 class BillingForm(forms.Form):
     billing_email = forms.EmailField(label=_("Billing contact email"), required=False)
     plan_name = forms.CharField(label=_("Plan"), max_length=50)
@@ -129,6 +143,11 @@ class ProjectAccessForm(forms.Form):
             self.fields[f"{PROJECT_FIELD_PREFIX}{project.pk}"] = forms.ChoiceField(
                 label=project.name, choices=choices, required=False
             )
+
+    @staticmethod
+    def initial_access(access: dict[Project, str]) -> dict[str, str]:
+        """The form's initial values for project access held now ({project: project role})."""
+        return {f"{PROJECT_FIELD_PREFIX}{project.pk}": role for project, role in access.items()}
 
     def project_fields(self) -> list[forms.BoundField]:
         return [self[f"{PROJECT_FIELD_PREFIX}{project.pk}"] for project in self.projects]
@@ -207,6 +226,20 @@ class InviteForm(ProjectAccessForm):
 
 class EditRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Organization Role"), choices=OrgRole.choices, widget=forms.RadioSelect)
+
+
+class EditAccessForm(ProjectAccessForm):
+    """Edit Role, of a Verified member or of a pending invitation: the Organization Role and Project Access."""
+
+    role = forms.ChoiceField(label=_("Organization Role"), choices=OrgRole.choices, widget=forms.RadioSelect)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("role") == OrgRole.OWNER and cleaned.get("project_roles"):
+            # Without JavaScript the fields stay enabled for an Owner: say why before asking for the password
+            # again (the service refuses it too, as it does for Invite User and the API).
+            raise ValidationError(OwnerProjectAccessError.default_message, code="owner_project_access")
+        return cleaned
 
 
 class MembersFilterForm(forms.Form):

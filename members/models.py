@@ -232,6 +232,8 @@ class MembershipEvent(models.Model):
         INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
         INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
+        # A pending invitation's role or project access edited before it was accepted (its link still works).
+        INVITATION_CHANGED = "invitation_changed", _("Invitation changed")
         ROLE_CHANGED = "role_changed", _("Role changed")
         MEMBER_REMOVED = "member_removed", _("Member removed")
         MEMBER_LEFT = "member_left", _("Member left")
@@ -253,6 +255,8 @@ class MembershipEvent(models.Model):
         SECURITY_KEY_REMOVED = "security_key_removed", _("Security key removed")
         RECOVERY_CODES_GENERATED = "recovery_codes_generated", _("Recovery codes generated")
         RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+        # A user's own account (no organization).
+        NAME_CHANGED = "name_changed", _("Display name changed")
         # An organization's requirement.
         TWO_FACTOR_REQUIRED = "two_factor_required", _("Two-factor authentication required")
         TWO_FACTOR_NOT_REQUIRED = "two_factor_not_required", _("Two-factor authentication no longer required")
@@ -339,6 +343,8 @@ class OutboundEmail(models.Model):
         ORGANIZATION_DELETED = "organization_deleted", _("Organization deleted")
         PROJECT_DELETED = "project_deleted", _("Project deleted")
         OWNERSHIP_TRANSFERRED = "ownership_transferred", _("Ownership transferred to you")
+        ACCESS_CHANGED = "access_changed", _("Access changed")
+        MEMBER_LEFT = "member_left", _("Member left")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -58,6 +58,17 @@ def invitation_grants(invitation: Invitation) -> QuerySet[InvitationProject]:
     return invitation.project_grants.select_related("project").order_by("project__name")
 
 
+def project_roles_of(target: Membership | Invitation) -> dict[Project, str]:
+    """The project roles a member holds, or an invitation offers, in its organization: {project: role}."""
+    if isinstance(target, Invitation):
+        grants = target.project_grants.all()
+    else:
+        grants = ProjectMembership.objects.filter(
+            project__organization_id=target.organization_id, user_id=target.user_id
+        )
+    return {grant.project: grant.role for grant in grants.select_related("project")}
+
+
 def pending_invitations_sent_by(organization: Organization, user: User) -> int:
     """How many invitations ``user`` sent in the organization are still pending: they are revoked when the
     person stops being an Organization Owner there (the dialogs say so beforehand)."""

@@ -27,6 +27,7 @@ urlpatterns = [
         name="member_edit_role",
     ),
     path("o/<slug:org_slug>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("o/<slug:org_slug>/invitations/<int:invitation_id>/edit/", views.invitation_edit, name="invitation_edit"),
     path(
         "o/<slug:org_slug>/invitations/<int:invitation_id>/resend/",
         views.invitation_resend,

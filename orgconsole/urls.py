@@ -22,6 +22,7 @@ urlpatterns = [
     # adapter allows it, and one session at a time can be signed out.
     path("accounts/2fa/webauthn/keys/<int:pk>/remove/", account_views.remove_security_key, name="mfa_remove_webauthn"),
     path("accounts/sessions/<int:session_id>/end/", account_views.end_session, name="usersessions_end"),
+    path("accounts/name/", account_views.display_name, name="account_name"),
     path("accounts/", include("allauth.urls")),
     # ESP tracking webhooks (delivered/bounced/rejected), authenticated by ANYMAIL["WEBHOOK_SECRET"]; anymail's
     # views, closed without a secret and answering 400 to malformed payloads.

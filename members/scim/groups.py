@@ -13,7 +13,7 @@ from scim2_models import Context
 from members import services
 from members.exceptions import DomainError
 from members.models import ApiToken, Invitation, Membership, Project, ProjectMembership, User
-from members.roles import ProjectRole
+from members.roles import OrgRole, ProjectRole
 from members.scim import protocol
 from members.scim.protocol import (
     GroupResource,
@@ -40,7 +40,10 @@ def _member_ids(group: GroupResource) -> list[str]:
 
 
 def _grant(membership: Membership, *, actor: User, project: Project, role: str | None) -> None:
-    """Give (or, with None, take away) ``project`` in the member's project access, keeping the rest."""
+    """Give (or, with None, take away) ``project`` in the member's project access, keeping the rest. An
+    Organization Owner is left as they are: they have every project as Project Admin."""
+    if membership.role == OrgRole.OWNER:
+        return
     current = {
         grant.project: grant.role
         for grant in ProjectMembership.objects.filter(
@@ -52,6 +55,11 @@ def _grant(membership: Membership, *, actor: User, project: Project, role: str |
         wanted[project] = role  # the group decides the role on its project
     if wanted != current:
         services.set_project_access(membership, actor=actor, project_roles=wanted)
+
+
+def _open_member_invitation(invitation: Invitation | None) -> bool:
+    """A pending invitation that can take project roles (an Owner invitation offers every project already)."""
+    return bool(invitation and invitation.status == Invitation.Status.PENDING and invitation.role != OrgRole.OWNER)
 
 
 def _sync_access(row: ScimGroup, *, token: ApiToken, before: list[str], after: list[str]) -> None:
@@ -68,7 +76,7 @@ def _sync_access(row: ScimGroup, *, token: ApiToken, before: list[str], after: l
         membership = Membership.objects.filter(organization=organization, user=account).first() if account else None
         if membership is not None:
             _grant(membership, actor=actor, project=project, role=role)
-        elif scim_user.invitation and scim_user.invitation.status == Invitation.Status.PENDING:
+        elif _open_member_invitation(scim_user.invitation):
             services.set_invitation_project_role(scim_user.invitation, actor=actor, project=project, role=role)
 
 

@@ -5,7 +5,7 @@ user-facing message when it refuses. Callers use ``from members import services`
 """
 
 from members.services.acceptance import AcceptResult, accept_invitation, decline_invitation
-from members.services.accounts import record_account_event
+from members.services.accounts import change_display_name, record_account_event
 from members.services.audit import purge_expired_events, record_export, record_refused_request
 from members.services.bulk import BulkAction, BulkResult, bulk_action, invite_from_file
 from members.services.deletion import delete_organization, delete_project, purge_deleted_organizations
@@ -19,17 +19,25 @@ from members.services.organizations import (
     update_organization_settings,
 )
 from members.services.ownership import transfer_ownership
-from members.services.project_access import set_invitation_project_role, set_project_access
+from members.services.project_access import (
+    AccessChange,
+    edit_invitation,
+    edit_member_access,
+    set_invitation_project_role,
+    set_project_access,
+)
 from members.services.tokens import CreatedToken, create_api_token, revoke_api_token
 
 __all__ = [
     "AcceptResult",
+    "AccessChange",
     "BulkAction",
     "BulkResult",
     "CreatedToken",
     "InviteResult",
     "accept_invitation",
     "bulk_action",
+    "change_display_name",
     "change_member_role",
     "create_api_token",
     "create_organization",
@@ -37,6 +45,8 @@ __all__ = [
     "decline_invitation",
     "delete_organization",
     "delete_project",
+    "edit_invitation",
+    "edit_member_access",
     "end_sent_invitations",
     "invite_from_file",
     "invite_members",

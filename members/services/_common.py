@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from members.api_tokens import acting_token
 from members.audit import stamp_request
-from members.exceptions import InvitationNotPendingError, LastOwnerError
-from members.models import ApiToken, Invitation, Membership, MembershipEvent, Organization, User
-from members.roles import OrgRole
+from members.exceptions import InvitationNotPendingError, LastOwnerError, OwnerProjectAccessError
+from members.models import ApiToken, Invitation, Membership, MembershipEvent, Organization, Project, User
+from members.roles import OrgRole, ProjectRole
 
 # The package's name, so log lines keep the logger they always had.
 logger = logging.getLogger("members.services")
@@ -161,6 +161,17 @@ def ensure_not_last_owner(membership: Membership) -> None:
     )
     if not others:
         raise LastOwnerError()
+
+
+def check_project_roles(organization_id: int, *, role: str, project_roles: dict[Project, str]) -> None:
+    """Refuse project roles for an Organization Owner (they have every project as Project Admin); a
+    ValueError for anything no form lets through (not a project role, another organization's project)."""
+    for project, project_role in project_roles.items():
+        ProjectRole(project_role)
+        if project.organization_id != organization_id:
+            raise ValueError(f"Project {project.pk} is not in organization {organization_id}.")
+    if role == OrgRole.OWNER and project_roles:
+        raise OwnerProjectAccessError()
 
 
 def invitations_for_update() -> QuerySet[Invitation]:

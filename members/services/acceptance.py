@@ -12,6 +12,7 @@ from members.emails import invitation_answered_email
 from members.exceptions import InvitationWrongAccountError
 from members.invitation_checks import ensure_usable, nonce_unchanged, user_matches
 from members.models import Invitation, Membership, MembershipEvent, OutboundEmail, ProjectMembership, User
+from members.roles import OrgRole
 from members.services._common import (
     close_invitation,
     granted_access,
@@ -102,7 +103,9 @@ def _accept(invitation: Invitation, *, actor: User, ip: str | None) -> AcceptRes
     membership = existing or Membership.objects.create(
         organization=organization, user=actor, role=locked.role, invited_by=locked.invited_by
     )
-    if existing is None:
+    # An Owner has every project as Project Admin: an older Owner invitation's project roles are not kept.
+    grants_kept = existing is None and locked.role != OrgRole.OWNER
+    if grants_kept:
         for grant in locked.project_grants.select_related("project"):
             ProjectMembership.objects.update_or_create(project=grant.project, user=actor, defaults={"role": grant.role})
     record_invitation_event(
@@ -113,7 +116,7 @@ def _accept(invitation: Invitation, *, actor: User, ip: str | None) -> AcceptRes
         old_role=existing.role if existing else "",
         new_role=membership.role,
         ip=ip,
-        project_access=None if existing else {"after": granted_access(locked)},
+        project_access={"after": granted_access(locked)} if grants_kept else None,
     )
     if existing is None:
         _notify_inviter(locked, kind=OutboundEmail.Kind.INVITATION_ACCEPTED, invitee=actor)

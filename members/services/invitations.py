@@ -26,6 +26,7 @@ from members.models import (
 )
 from members.roles import OrgRole, ProjectRole
 from members.services._common import (
+    check_project_roles,
     close_invitation,
     lock_invitation,
     lock_organization,
@@ -160,10 +161,7 @@ def invite_members(
     """Invite each address (new or existing users alike), skipping members and open invitations."""
     role = OrgRole(role)
     project_roles = project_roles or {}
-    for project, project_role in project_roles.items():
-        ProjectRole(project_role)  # a ValueError for anything that is not a project role
-        if project.organization_id != organization.pk:
-            raise ValueError(f"Project {project.pk} is not in organization {organization.pk}.")
+    check_project_roles(organization.pk, role=role, project_roles=project_roles)
 
     lock_sender(organization, actor)
     result, to_invite = _classify(organization, _unique(emails))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db import transaction
+from django.db.models import QuerySet
 
 from members import outbox
-from members.emails import removed_email, role_changed_email
+from members.emails import member_left_email, removed_email, role_changed_email
 from members.exceptions import MembershipGoneError, SelfRoleChangeError
 from members.models import Invitation, Membership, MembershipEvent, Organization, ProjectMembership, User
 from members.roles import OrgRole
@@ -25,6 +28,13 @@ def reload_membership(membership: Membership) -> Membership:
     if current is None:
         raise MembershipGoneError()
     return current
+
+
+def member_grants(membership: Membership) -> QuerySet[ProjectMembership]:
+    """The member's project access in their organization (one row per project)."""
+    return ProjectMembership.objects.filter(
+        project__organization_id=membership.organization_id, user_id=membership.user_id
+    )
 
 
 def end_sent_invitations(membership: Membership, *, actor: User, reason: str, ip: str | None) -> list[Invitation]:
@@ -50,9 +60,7 @@ def end_sent_invitations(membership: Membership, *, actor: User, reason: str, ip
 def _end_membership(membership: Membership, *, actor: User, action: str, ip: str | None) -> None:
     """Delete the membership with the person's project access in the organization, and record it (the
     project access it had included)."""
-    access = ProjectMembership.objects.filter(
-        project__organization_id=membership.organization_id, user_id=membership.user_id
-    )
+    access = member_grants(membership)
     before = dict(access.values_list("project__name", "role"))
     access.delete()
     membership.delete()
@@ -66,27 +74,48 @@ def _end_membership(membership: Membership, *, actor: User, action: str, ip: str
     )
 
 
-@transaction.atomic
-def change_member_role(membership: Membership, *, actor: User, role: str, ip: str | None = None) -> Membership:
-    """Give a member another organization role and tell them; the last owner cannot be demoted, and nobody
-    changes their own role (as on GitHub and Sentry: an owner steps down by leaving or by another owner)."""
-    role = OrgRole(role)
-    lock_organization(membership.organization)
-    membership = reload_membership(membership)
-    old_role = membership.role
-    if old_role == role:
-        return membership
+def apply_role(membership: Membership, *, actor: User, role: OrgRole, ip: str | None) -> str:
+    """Give a membership another role and record it; returns the role it had. The caller holds the
+    organization lock, read the membership under it, checked the role differs, and tells the member.
+
+    Nobody changes their own role (as on GitHub and Sentry: an owner steps down by leaving or by another owner);
+    the last owner cannot be demoted; a demoted owner's pending invitations end; an Owner keeps no project
+    roles (Owners have every project as Project Admin), so those it had are dropped and recorded."""
     if membership.user_id == actor.pk:
         raise SelfRoleChangeError
+    old_role = membership.role
     if role != OrgRole.OWNER:
         ensure_not_last_owner(membership)
     membership.role = role
     membership.save(update_fields=["role"])
     if old_role == OrgRole.OWNER:
         end_sent_invitations(membership, actor=actor, reason=MembershipEvent.Reason.INVITER_DEMOTED, ip=ip)
+    dropped: dict[str, str] = {}
+    if role == OrgRole.OWNER:
+        grants = member_grants(membership)
+        dropped = dict(grants.values_list("project__name", "role"))
+        grants.delete()
     record_membership_event(
-        membership, actor=actor, action=MembershipEvent.Action.ROLE_CHANGED, old_role=old_role, new_role=role, ip=ip
+        membership,
+        actor=actor,
+        action=MembershipEvent.Action.ROLE_CHANGED,
+        old_role=old_role,
+        new_role=role,
+        ip=ip,
+        project_access={"before": dropped, "after": {}} if dropped else None,
     )
+    return old_role
+
+
+@transaction.atomic
+def change_member_role(membership: Membership, *, actor: User, role: str, ip: str | None = None) -> Membership:
+    """Give a member another organization role and tell them; the last owner cannot be demoted."""
+    role = OrgRole(role)
+    lock_organization(membership.organization)
+    membership = reload_membership(membership)
+    if membership.role == role:
+        return membership
+    old_role = apply_role(membership, actor=actor, role=role, ip=ip)
     outbox.queue(role_changed_email(membership, actor=actor, old_role=old_role))
     return membership
 
@@ -107,9 +136,12 @@ def remove_member(membership: Membership, *, actor: User, ip: str | None = None)
 
 
 @transaction.atomic
-def leave_organization(organization: Organization, *, actor: User, ip: str | None = None) -> None:
+def leave_organization(
+    organization: Organization, *, actor: User, ip: str | None = None, already_told: Collection[int] = ()
+) -> None:
     """The actor leaves the organization, with their project access in it; the last owner cannot.
-    The pending invitations they sent there are revoked, as after a removal."""
+    The pending invitations they sent there are revoked, as after a removal, and each owner is told (but those
+    in ``already_told``, user ids: a new owner of a transfer got its own email)."""
     lock_organization(organization)
     membership = (
         Membership.objects.select_related("user", "organization").filter(organization=organization, user=actor).first()
@@ -119,3 +151,10 @@ def leave_organization(organization: Organization, *, actor: User, ip: str | Non
     ensure_not_last_owner(membership)
     end_sent_invitations(membership, actor=actor, reason=MembershipEvent.Reason.INVITER_LEFT, ip=ip)
     _end_membership(membership, actor=actor, action=MembershipEvent.Action.MEMBER_LEFT, ip=ip)
+    owners = (
+        User.objects.filter(is_active=True, memberships__organization=organization, memberships__role=OrgRole.OWNER)
+        .exclude(pk__in=list(already_told))
+        .order_by("pk")
+    )
+    if notices := [member_left_email(membership, to=owner) for owner in owners]:
+        outbox.queue_many(notices)

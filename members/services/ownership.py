@@ -47,5 +47,5 @@ def transfer_ownership(
         )
         outbox.queue(ownership_transferred_email(target, actor=actor, old_role=old_role))
     # The last-owner rule still decides (under the same lock): the new owner counts now.
-    leave_organization(organization, actor=actor, ip=ip)
+    leave_organization(organization, actor=actor, ip=ip, already_told={target.user_id})
     return target

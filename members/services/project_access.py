@@ -1,18 +1,62 @@
-"""Changing which projects a member may use, and with which project role."""
+"""Changing which projects a member (or a pending invitation) may use, with which project role, together with
+the Organization Role: the Edit Role dialog, the API and SCIM."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 
+from members import outbox
+from members.emails import access_changed_email
 from members.models import Invitation, InvitationProject, Membership, MembershipEvent, Project, ProjectMembership, User
-from members.roles import ProjectRole
+from members.roles import OrgRole
+from members.selectors import project_roles_of
 from members.services._common import (
+    check_project_roles,
     lock_invitation,
     lock_organization,
     record_invitation_event,
     record_membership_event,
 )
-from members.services.memberships import reload_membership
+from members.services.memberships import apply_role, member_grants, reload_membership
+
+
+@dataclass(frozen=True)
+class AccessChange:
+    """What one save did: the Organization Role and the project access ({project: project role}) before and
+    after it."""
+
+    old_role: str
+    role: str
+    before: dict[Project, str]
+    after: dict[Project, str]
+
+    @property
+    def changed(self) -> bool:
+        return self.old_role != self.role or self.before != self.after
+
+
+def by_name(access: dict[Project, str]) -> dict[str, str]:
+    """Project access as the audit rows keep it: {project name: project role}."""
+    return {project.name: role for project, role in sorted(access.items(), key=lambda item: item[0].name)}
+
+
+def _replace_access(
+    membership: Membership, *, actor: User, before: dict[Project, str], after: dict[Project, str], ip: str | None
+) -> None:
+    """Give the member exactly ``after`` (the caller checked it differs from ``before``) and record it."""
+    member_grants(membership).exclude(project__in=list(after)).delete()
+    for project, role in after.items():
+        if before.get(project) != role:
+            ProjectMembership.objects.update_or_create(project=project, user=membership.user, defaults={"role": role})
+    record_membership_event(
+        membership,
+        actor=actor,
+        action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED,
+        ip=ip,
+        project_access={"before": by_name(before), "after": by_name(after)},
+    )
 
 
 @transaction.atomic
@@ -20,22 +64,77 @@ def set_project_access(
     membership: Membership, *, actor: User, project_roles: dict[Project, str], ip: str | None = None
 ) -> dict[Project, str]:
     """Give the member exactly ``project_roles`` in the organization's projects (any project left out loses
-    access). Returns the access they had before. Recorded once, and only when something changed."""
-    for project, role in project_roles.items():
-        ProjectRole(role)  # a ValueError for anything that is not a project role
-        if project.organization_id != membership.organization_id:
-            raise ValueError(f"Project {project.pk} is not in organization {membership.organization_id}.")
+    access) and email them what changed. Returns the access they had before. Recorded once, and only when
+    something changed; an Organization Owner gets no project roles (``OwnerProjectAccessError``)."""
     lock_organization(membership.organization)
     membership = reload_membership(membership)
-    grants = ProjectMembership.objects.filter(project__organization_id=membership.organization_id, user=membership.user)
-    before = {grant.project: grant.role for grant in grants.select_related("project")}
-    if before == project_roles:
-        return before
-    grants.exclude(project__in=list(project_roles)).delete()
-    for project, role in project_roles.items():
-        ProjectMembership.objects.update_or_create(project=project, user=membership.user, defaults={"role": role})
-    record_membership_event(membership, actor=actor, action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED, ip=ip)
+    check_project_roles(membership.organization_id, role=membership.role, project_roles=project_roles)
+    before = project_roles_of(membership)
+    if before != project_roles:
+        _replace_access(membership, actor=actor, before=before, after=project_roles, ip=ip)
+        outbox.queue(
+            access_changed_email(membership, actor=actor, old_role=membership.role, before=before, after=project_roles)
+        )
     return before
+
+
+@transaction.atomic
+def edit_member_access(
+    membership: Membership, *, actor: User, role: str, project_roles: dict[Project, str], ip: str | None = None
+) -> AccessChange:
+    """Edit Role: give the member ``role`` and exactly ``project_roles``, in one change and one email listing
+    what changed (none when nothing did). The last owner cannot be demoted; an Owner gets no project roles."""
+    role = OrgRole(role)
+    lock_organization(membership.organization)
+    membership = reload_membership(membership)
+    check_project_roles(membership.organization_id, role=role, project_roles=project_roles)
+    old_role = membership.role
+    # What the member holds by name: nothing for an Owner (every project is theirs as Project Admin).
+    before = {} if old_role == OrgRole.OWNER else project_roles_of(membership)
+    if role != old_role:
+        apply_role(membership, actor=actor, role=role, ip=ip)  # an Owner's project roles go with it
+    if role != OrgRole.OWNER and before != project_roles:
+        _replace_access(membership, actor=actor, before=before, after=project_roles, ip=ip)
+    change = AccessChange(old_role=old_role, role=role, before=before, after=project_roles)
+    if change.changed:
+        outbox.queue(
+            access_changed_email(membership, actor=actor, old_role=old_role, before=before, after=project_roles)
+        )
+    return change
+
+
+@transaction.atomic
+def edit_invitation(
+    invitation: Invitation, *, actor: User, role: str, project_roles: dict[Project, str], ip: str | None = None
+) -> AccessChange:
+    """Change what a pending invitation offers before it is accepted. Its link keeps working (the nonce is not
+    rotated) and nobody is emailed now: the next invitation email (a resend) shows the new access."""
+    role = OrgRole(role)
+    check_project_roles(invitation.organization_id, role=role, project_roles=project_roles)
+    lock_organization(invitation.organization)
+    invitation = lock_invitation(invitation, pending_only=True)
+    change = AccessChange(old_role=invitation.role, role=role, before=project_roles_of(invitation), after=project_roles)
+    if not change.changed:
+        return change
+    if role != change.old_role:
+        invitation.role = role
+        invitation.save(update_fields=["role"])
+    invitation.project_grants.exclude(project__in=list(project_roles)).delete()
+    for project, project_role in project_roles.items():
+        if change.before.get(project) != project_role:
+            InvitationProject.objects.update_or_create(
+                invitation=invitation, project=project, defaults={"role": project_role}
+            )
+    record_invitation_event(
+        invitation,
+        actor=actor,
+        action=MembershipEvent.Action.INVITATION_CHANGED,
+        old_role=change.old_role,
+        new_role=role,
+        ip=ip,
+        project_access={"before": by_name(change.before), "after": by_name(project_roles)},
+    )
+    return change
 
 
 @transaction.atomic
@@ -43,19 +142,27 @@ def set_invitation_project_role(
     invitation: Invitation, *, actor: User, project: Project, role: str | None, ip: str | None = None
 ) -> None:
     """Give a pending invitation ``role`` on ``project`` (None takes it away): the person gets it when they
-    join. Recorded only when something changed."""
-    if role is not None:
-        ProjectRole(role)
+    join. Recorded only when something changed; an Owner invitation gets no project roles."""
     if project.organization_id != invitation.organization_id:
         raise ValueError(f"Project {project.pk} is not in organization {invitation.organization_id}.")
     lock_organization(invitation.organization)
     invitation = lock_invitation(invitation, pending_only=True)
-    grants = InvitationProject.objects.filter(invitation=invitation, project=project)
-    current = grants.values_list("role", flat=True).first()
-    if current == role:
+    if role is not None:
+        check_project_roles(invitation.organization_id, role=invitation.role, project_roles={project: role})
+    access = project_roles_of(invitation)
+    wanted = {p: r for p, r in access.items() if p != project}
+    if role is not None:
+        wanted[project] = role
+    if wanted == access:
         return
     if role is None:
-        grants.delete()
+        invitation.project_grants.filter(project=project).delete()
     else:
         InvitationProject.objects.update_or_create(invitation=invitation, project=project, defaults={"role": role})
-    record_invitation_event(invitation, actor=actor, action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED, ip=ip)
+    record_invitation_event(
+        invitation,
+        actor=actor,
+        action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED,
+        ip=ip,
+        project_access={"before": by_name(access), "after": by_name(wanted)},
+    )

@@ -28,7 +28,11 @@ register = template.Library()
 # row and link was a tenth of the page's rendering time).
 ROW_LINKS = {
     True: {"edit": "members:member_edit_role", "remove": "members:member_remove"},
-    False: {"resend": "members:invitation_resend", "revoke": "members:invitation_revoke"},
+    False: {
+        "edit": "members:invitation_edit",
+        "resend": "members:invitation_resend",
+        "revoke": "members:invitation_revoke",
+    },
 }
 _ID_PLACEHOLDER = 987654321987
 
@@ -138,7 +142,7 @@ def _two_factor_cell(row: MemberRow) -> str:
 
 
 def _projects(row: MemberRow) -> str:
-    if row.role == "owner" and row.is_membership:
+    if row.role == "owner":  # a member or an invitation: Owners have every project as Project Admin
         return '<span class="muted">Project Admin on every project</span>'
     if not row.projects:
         return '<span class="muted">None</span>'
@@ -177,7 +181,11 @@ def _actions(row: MemberRow, you: bool) -> str:
     if row.is_membership:
         links = [("edit", "", "Edit Role"), ("remove", ' class="menu__danger"', "Leave")]
     else:
-        links = [("resend", "", "Resend invitation"), ("revoke", ' class="menu__danger"', "Revoke Invitation")]
+        links = [
+            ("edit", "", "Edit Role"),
+            ("resend", "", "Resend invitation"),
+            ("revoke", ' class="menu__danger"', "Revoke Invitation"),
+        ]
     items = "".join(
         f'<li><a{css} href="{_e(row.urls[name])}" hx-get="{_e(row.urls[name])}" hx-target="#member-dialog" '
         f"data-dialog-trigger>{text}</a></li>"

@@ -4,6 +4,7 @@ from members.views.activity import activity, activity_event, activity_export
 from members.views.api_tokens import api_token_revoke, api_tokens
 from members.views.bulk import members_bulk
 from members.views.bulk_invite import invite_csv, invite_csv_template
+from members.views.edit_access import invitation_edit, member_edit_role
 from members.views.exports import members_export
 from members.views.invitations import (
     invitation_accept,
@@ -12,7 +13,7 @@ from members.views.invitations import (
     invitation_open,
     invitation_switch_account,
 )
-from members.views.members import invitation_resend, invitation_revoke, invite, member_edit_role, member_remove, members
+from members.views.members import invitation_resend, invitation_revoke, invite, member_remove, members
 from members.views.organization import billing, home, leave_organization, organization_create, organization_settings
 from members.views.projects import project_create, project_rename, projects
 
@@ -26,6 +27,7 @@ __all__ = [
     "home",
     "invitation_accept",
     "invitation_decline",
+    "invitation_edit",
     "invitation_join",
     "invitation_open",
     "invitation_resend",

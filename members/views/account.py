@@ -1,5 +1,6 @@
-"""Account pages OrgConsole adds around allauth's own: sign out one session; remove a security key
-only when the MFA adapter allows it (allauth checks that hook for the authenticator app, not for keys)."""
+"""Account pages OrgConsole adds around allauth's own: your display name; sign out one session; remove a
+security key only when the MFA adapter allows it (allauth checks that hook for the authenticator app, not for
+keys)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
+
+from members import services
+from members.exceptions import DomainError
+from members.forms import DisplayNameForm
+from members.http import client_ip
 
 
 class RemoveSecurityKeyView(RemoveWebAuthnView):
@@ -39,3 +45,24 @@ def end_session(request: HttpRequest, session_id: int) -> HttpResponse:
         return redirect("account_login")
     messages.success(request, _("That session was signed out."))
     return redirect("usersessions_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def display_name(request: HttpRequest) -> HttpResponse:
+    """Your name: the display name others see on the Members page and in the emails your actions send."""
+    form = DisplayNameForm(request.POST or None, initial={"name": request.user.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.change_display_name(
+                request.user, actor=request.user, name=form.cleaned_data["name"], ip=client_ip(request)
+            )
+        except DomainError as error:
+            form.add_error("name", error.message)
+        else:
+            if changed:
+                messages.success(request, _("Your name is now %(name)s.") % {"name": request.user.display_name})
+            else:
+                messages.info(request, _("Your name is unchanged."))
+            return redirect("account_name")
+    return render(request, "account/name.html", {"form": form})

@@ -1,6 +1,6 @@
-"""The Members page and its dialogs: Invite User, Edit Role, and the confirm dialogs Resend invitation,
-Revoke Invitation and Leave. A dialog's GET renders it (a page without JavaScript, a partial for htmx);
-its POST acts."""
+"""The Members page and its dialogs: Invite User and the confirm dialogs Resend invitation, Revoke Invitation
+and Leave (Edit Role is ``members.views.edit_access``). A dialog's GET renders it (a page without JavaScript,
+a partial for htmx); its POST acts."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from django.views.decorators.http import require_http_methods
 
 from members import roles, services
 from members.access import organization_view
-from members.exceptions import DomainError, SelfRoleChangeError
-from members.forms import EditRoleForm, InviteForm, MembersFilterForm
+from members.exceptions import DomainError
+from members.forms import InviteForm, MembersFilterForm
 from members.http import client_ip, go_to, render_dialog, require_recent_authentication
 from members.member_list import Query, members_page, position_from
 from members.models import Invitation, Membership, Organization
@@ -172,43 +172,6 @@ def _report_invitations(
                 _("Resend invitation"),
             ),
         )
-
-
-# --- Edit Role --------------------------------------------------------------------------------------
-
-
-def _name_and_role(membership: Membership) -> dict[str, str]:
-    return {"name": membership.user.display_name, "role": membership.get_role_display()}
-
-
-@organization_view(roles.MANAGE_MEMBERS)
-@require_http_methods(["GET", "POST"])
-def member_edit_role(request: HttpRequest, organization: Organization, membership_id: int) -> HttpResponse:
-    """Edit Role of a Verified member; the last owner cannot be demoted, and nobody edits their own role."""
-    membership = membership_in_organization(organization, membership_id)
-    if membership.user_id == request.user.pk:  # not offered on your own row; a typed URL says why
-        messages.error(request, SelfRoleChangeError.default_message)
-        return _back_to_members(request, organization)
-    form = EditRoleForm(request.POST or None, initial={"role": membership.role})
-    if request.method == "POST" and form.is_valid():
-        old_role = membership.role
-        if form.cleaned_data["role"] != old_role and OrgRole.OWNER in (old_role, form.cleaned_data["role"]):
-            require_recent_authentication(request)  # making or unmaking an Organization Owner
-        try:
-            updated = services.change_member_role(
-                membership, actor=request.user, role=form.cleaned_data["role"], ip=client_ip(request)
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            if updated.role == old_role:
-                messages.info(request, _("%(name)s is already %(role)s.") % _name_and_role(membership))
-            else:
-                messages.success(request, _("%(name)s is now %(role)s.") % _name_and_role(updated))
-            return _back_to_members(request, organization)
-    pending_sent = pending_invitations_sent_by(organization, membership.user) if membership.role == OrgRole.OWNER else 0
-    context = {"form": form, "target": membership, "pending_sent": pending_sent}
-    return render_dialog(request, "members/dialogs/edit_role.html", context)
 
 
 # --- Confirm dialogs: resend, revoke, remove ---------------------------------------------------------

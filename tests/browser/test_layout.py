@@ -44,6 +44,7 @@ PAGES = [
     "/o/acme/activity/",
     "/o/acme/api-tokens/",
     "/accounts/email/",
+    "/accounts/name/",
     "/o/acme/settings/two-factor/",
     "/o/acme/settings/delete/",
     "/o/acme/leave/",
@@ -78,8 +79,10 @@ def crowded(organization: Organization, owner: User) -> Organization:
     MembershipFactory(organization=organization, user__email="zz-last@example.com", user__name="Zoe Last")
     # An audit row with a long name and long project lists, for the Activity page.
     membership = Membership.objects.get(user=long_named)
-    services.change_member_role(membership, actor=owner, role=OrgRole.OWNER)
+    services.change_member_role(membership, actor=owner, role=OrgRole.OWNER)  # an Owner keeps no project roles
     services.change_member_role(membership, actor=owner, role=OrgRole.MEMBER)
+    for project in projects:
+        ProjectMembershipFactory(project=project, user=long_named, role=ProjectRole.READ_WRITE)
     return organization
 
 

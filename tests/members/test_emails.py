@@ -25,7 +25,7 @@ def invite(organization, owner, email="new@example.com", **kwargs):
 
 def test_invitation_email_names_the_organization_inviter_role_projects_link_and_expiry(organization, owner, settings):
     project = ProjectFactory(organization=organization, name="Warehouse")
-    invitation = invite(organization, owner, role="owner", project_roles={project: "read_only"})
+    invitation = invite(organization, owner, role="member", project_roles={project: "read_only"})
 
     run_worker()
 
@@ -35,7 +35,7 @@ def test_invitation_email_names_the_organization_inviter_role_projects_link_and_
     html = html_part(message)
     expiry = invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")
     for body in (message.body, html):
-        assert "Acme Corp" in body and "Olivia Owner" in body and "Organization Owner" in body
+        assert "Acme Corp" in body and "Olivia Owner" in body and "Organization Member" in body
         assert "Warehouse: Project Read-Only" in body
         assert expiry in body
         token = accept_token(body, settings.SITE_URL)
@@ -103,7 +103,9 @@ def test_subjects_are_one_line_even_with_new_lines_in_names(organization, owner)
     )
 
 
-@pytest.mark.parametrize("kind", ["invitation", "role_changed", "invitation_revoked", "removed"])
+@pytest.mark.parametrize(
+    "kind", ["invitation", "role_changed", "invitation_revoked", "removed", "access_changed", "member_left"]
+)
 def test_every_kind_of_ours_renders_text_and_html(kind, organization, owner):
     if kind == "invitation":
         invitation = InvitationFactory(organization=organization)
@@ -113,6 +115,20 @@ def test_every_kind_of_ours_renders_text_and_html(kind, organization, owner):
         outbound = OutboundEmail(kind=kind, to_email="x@example.com", context={"organization_name": "Acme Corp"})
     message = render_email(outbound)
     assert "Acme Corp" in message.subject and message.body.strip() and html_part(message).strip()
+
+
+def test_access_changed_email_escapes_project_and_actor_names_in_html(organization, owner, member):
+    owner.name = "Eve <b>Evil</b>"
+    owner.save()
+    project = ProjectFactory(organization=organization, name="R&D <i>lab</i>")
+    services.set_project_access(Membership.objects.get(user=member), actor=owner, project_roles={project: "admin"})
+    run_worker()
+
+    [message] = mail.outbox
+    html = html_part(message)
+    assert "<i>lab</i>" not in html and "R&amp;D &lt;i&gt;lab&lt;/i&gt;: added as" in html
+    assert "Eve &lt;b&gt;Evil&lt;/b&gt;" in html and "(owner@example.com)" in html
+    assert "R&D <i>lab</i>: added as Project Admin" in message.body
 
 
 # --- the builders: plain values for the templates, never a token ---------------------------------------

@@ -10,6 +10,7 @@ from django.test import Client
 from members.models import Invitation, Membership, MembershipEvent, OutboundEmail, ProjectMembership
 from members.roles import OrgRole
 from tests.factories import InvitationFactory, MembershipFactory, ProjectFactory, UserFactory
+from tests.helpers import run_worker
 from tests.members.api.conftest import ApiClient, api_snapshot
 
 
@@ -105,6 +106,55 @@ def test_change_project_access(api, organization):
     refused = api.put(url, {"projects": [{"project_id": other.pk, "role": "admin"}]}, content_type="application/json")
     assert refused.status_code == 422
     assert refused.json()["detail"] == "Project Access names a project that is not in this organization."
+
+
+def test_change_project_access_emails_the_member_what_changed_like_the_console(api, organization, mailoutbox):
+    colleague = MembershipFactory(organization=organization, user__email="pat@example.com")
+    alpha = ProjectFactory(organization=organization, name="Alpha")
+    beta = ProjectFactory(organization=organization, name="Beta")
+    ProjectMembership.objects.create(project=beta, user=colleague.user, role="read_only")
+    url = f"/api/v1/members/{colleague.pk}/projects"
+
+    api.put(url, {"projects": [{"project_id": alpha.pk, "role": "admin"}]}, content_type="application/json")
+    run_worker()
+
+    [message] = [m for m in mailoutbox if m.to == ["pat@example.com"]]
+    assert message.subject == "Your access to Acme Corp changed"
+    assert "Alpha: added as Project Admin" in message.body and "Beta: removed" in message.body
+    api.put(url, {"projects": [{"project_id": alpha.pk, "role": "admin"}]}, content_type="application/json")
+    run_worker()
+    assert len([m for m in mailoutbox if m.to == ["pat@example.com"]]) == 1  # nothing changed, nothing sent
+
+
+def test_project_access_for_an_owner_is_refused_with_the_reason(api, organization):
+    co_owner = MembershipFactory(organization=organization, role=OrgRole.OWNER)
+    alpha = ProjectFactory(organization=organization)
+    before = api_snapshot()
+
+    response = api.put(
+        f"/api/v1/members/{co_owner.pk}/projects",
+        {"projects": [{"project_id": alpha.pk, "role": "admin"}]},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("Owners have every project as Project Admin")
+    assert api_snapshot() == before
+
+
+def test_inviting_an_owner_with_project_access_is_refused_with_the_reason(api, organization):
+    alpha = ProjectFactory(organization=organization)
+    before = api_snapshot()
+
+    response = api.post(
+        "/api/v1/invitations",
+        {"emails": ["ada@example.com"], "role": "owner", "projects": [{"project_id": alpha.pk, "role": "admin"}]},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("Owners have every project as Project Admin")
+    assert api_snapshot() == before
 
 
 def test_remove_member_revokes_their_invitations_and_emails_them(api, organization):

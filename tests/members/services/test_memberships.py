@@ -22,7 +22,7 @@ from tests.factories import (
     ProjectMembershipFactory,
     UserFactory,
 )
-from tests.helpers import db_snapshot, run_together
+from tests.helpers import db_snapshot, run_together, run_worker
 
 IP = "203.0.113.7"
 
@@ -314,3 +314,55 @@ def test_a_demoted_owners_second_account_cannot_join_with_the_old_invitation(own
     with pytest.raises(InvitationError):
         services.accept_invitation(sent_by_second, actor=alt)
     assert not Membership.objects.filter(user=alt).exists()
+
+
+@pytest.mark.django_db
+def test_each_owner_is_emailed_when_a_member_leaves_on_their_own(organization, owner, member, mailoutbox):
+    co_owner = MembershipFactory(organization=organization, owner=True, user__email="co@example.com").user
+
+    services.leave_organization(organization, actor=member)
+    run_worker()
+
+    assert sorted(m.to[0] for m in mailoutbox) == ["co@example.com", owner.email]
+    message = next(m for m in mailoutbox if m.to == [co_owner.email])
+    assert message.subject == "Max Member left Acme Corp"
+    assert "Max Member (member@example.com) left the organization" in message.body
+
+
+@pytest.mark.django_db
+def test_a_leaving_owner_is_not_emailed_about_themselves(organization, owner, mailoutbox):
+    MembershipFactory(organization=organization, owner=True, user__email="co@example.com")
+
+    services.leave_organization(organization, actor=owner)
+    run_worker()
+
+    assert [m.to for m in mailoutbox] == [["co@example.com"]]
+
+
+@pytest.mark.django_db
+def test_a_refused_leave_emails_nobody(organization, owner, mailoutbox):
+    with pytest.raises(LastOwnerError):
+        services.leave_organization(organization, actor=owner)
+    run_worker()
+    assert mailoutbox == [] and not OutboundEmail.objects.exists()
+
+
+def test_a_promoted_owner_keeps_no_project_roles_and_the_audit_row_lists_them(organization, owner, member):
+    project = ProjectFactory(organization=organization, name="Alpha")
+    ProjectMembershipFactory(project=project, user=member, role=ProjectRole.READ_ONLY)
+
+    services.change_member_role(Membership.objects.get(user=member), actor=owner, role=OrgRole.OWNER)
+
+    assert not ProjectMembership.objects.filter(user=member).exists()
+    [event] = events(MembershipEvent.Action.ROLE_CHANGED)
+    assert event.project_access == {"before": {"Alpha": "read_only"}, "after": {}}
+
+
+@pytest.mark.django_db
+def test_owners_already_told_are_not_emailed_again_when_someone_leaves(organization, owner, member, mailoutbox):
+    co_owner = MembershipFactory(organization=organization, owner=True, user__email="co@example.com").user
+
+    services.leave_organization(organization, actor=member, already_told={co_owner.pk})
+    run_worker()
+
+    assert [m.to for m in mailoutbox] == [[owner.email]]

@@ -55,10 +55,15 @@ ROWS: dict[str, Row] = {
         post=lambda w: {"billing_email": "new@example.com", "plan_name": "Pro", "billing_address": "1 Main St"}
     ),
     "members:invite": Row(post=lambda w: {"emails": "new-person@example.com", "role": "member"}),
+    "members:invitation_edit": Row(
+        kwargs=lambda w: {"invitation_id": w.invitation.pk},
+        post=lambda w: {"role": "member", f"project_{w.project.pk}": "read_write"},
+    ),
     "members:invitation_resend": Row(kwargs=lambda w: {"invitation_id": w.invitation.pk}, post=lambda w: {}),
     "members:invitation_revoke": Row(kwargs=lambda w: {"invitation_id": w.invitation.pk}, post=lambda w: {}),
     "members:member_edit_role": Row(
-        kwargs=lambda w: {"membership_id": w.colleague.pk}, post=lambda w: {"role": "owner"}
+        kwargs=lambda w: {"membership_id": w.colleague.pk},
+        post=lambda w: {"role": "member", f"project_{w.project.pk}": "admin"},
     ),
     "members:member_remove": Row(kwargs=lambda w: {"membership_id": w.colleague.pk}, post=lambda w: {}),
     # Owners' POSTs here first need recent authentication (a redirect to allauth's reauthenticate page).

@@ -1,4 +1,4 @@
-"""The Sessions page (allauth.usersessions): every signed-in browser with its last activity, address and
+"""Your name, and the Sessions page (allauth.usersessions): every signed-in browser with its last activity, address and
 device; sign out one of them or all the others; a password change signs out the others too."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from members.models import Membership
+from members.models import Membership, MembershipEvent
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.helpers import db_snapshot
 from tests.two_factor import sign_in
@@ -98,3 +98,41 @@ def test_a_removed_member_is_refused_on_every_page_of_that_organization_at_once(
 
     assert [client.get(reverse(f"members:{page}", args=["acme"])).status_code for page in pages] == [404] * 5
     assert client.get(reverse("members:members", args=["other"])).status_code == 200  # still signed in elsewhere
+
+
+# --- Your name (#12) -------------------------------------------------------------------------------------
+
+NAME = reverse("account_name")
+
+
+def test_your_name_page_shows_and_saves_your_display_name(organization, member):
+    client = Client()
+    client.force_login(member)
+
+    page = client.get(NAME).content.decode()
+    assert "Your name" in page and 'value="Max Member"' in page and 'autocomplete="name"' in page
+    response = client.post(NAME, {"name": "Maxine Member"}, follow=True)
+
+    assert "Your name is now Maxine Member." in response.content.decode()
+    member.refresh_from_db()
+    assert member.name == "Maxine Member"
+    assert MembershipEvent.objects.filter(action="name_changed", actor=member).count() == 1
+
+
+def test_a_refused_name_is_explained_and_kept_in_the_field(member):
+    client = Client()
+    client.force_login(member)
+    before = db_snapshot()
+
+    response = client.post(NAME, {"name": "see www.evil.example"})
+
+    html = response.content.decode()
+    assert response.status_code == 200 and "Names cannot contain web or email addresses." in html
+    assert 'value="see www.evil.example"' in html and db_snapshot() == before
+
+
+def test_your_name_needs_signing_in(member):
+    before = db_snapshot()
+    response = Client().post(NAME, {"name": "Anonymous"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert db_snapshot() == before

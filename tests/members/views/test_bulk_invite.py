@@ -51,22 +51,27 @@ def test_the_preview_marks_each_row_and_sends_nothing(owner_client, organization
         owner_client,
         organization,
         "email,name,organization_role,Production\n"
-        "new@example.com,New Person,Organization Owner,Project Read-Write\n"
+        "new@example.com,New Person,Organization Member,Project Read-Write\n"
         "member@example.com,,,\n"
         "pending@example.com,,member,\n"
         "NEW@example.com,,,\n"
         "not-an-address,,boss,admin\n"
-        "other@example.com,,,superuser\n",
+        "other@example.com,,,superuser\n"
+        "boss@example.com,,Organization Owner,admin\n",
     )
 
     rows = {row.line: row for row in response.context["preview"].rows}
-    assert rows[2].outcome == "invite" and rows[2].role == "owner" and rows[2].projects == {"Production": "read_write"}
+    assert rows[2].outcome == "invite" and rows[2].role == "member" and rows[2].projects == {"Production": "read_write"}
     assert rows[3].reasons == {"email": "Already a member."}
     assert rows[4].reasons == {"email": "Already has a pending invitation."}
     assert rows[5].reasons == {"email": "Listed earlier in the file."}
     assert rows[6].outcome == "refuse" and set(rows[6].reasons) == {"email", "organization_role"}
     assert rows[7].reasons == {"Production": "Not a project role."}
-    assert "1 to invite, 3 skipped, 2 refused." in response.content.decode()
+    assert (
+        rows[8].outcome == "refuse"
+        and "Owners have every project as Project Admin" in rows[8].reasons["organization_role"]
+    )
+    assert "1 to invite, 3 skipped, 3 refused." in response.content.decode()
     assert db_snapshot() == before and not mail.outbox
 
 

@@ -14,7 +14,7 @@ from tests.factories import (
     OrganizationFactory,
     UserFactory,
 )
-from tests.helpers import recently_authenticated
+from tests.helpers import recently_authenticated, run_worker
 
 
 def test_home_sends_anonymous_users_to_sign_in(client, db):
@@ -127,6 +127,15 @@ def test_member_leaves_through_the_confirmation_page(member_client, organization
 
     assert response["Location"] == reverse("members:home")
     assert not Membership.objects.filter(user=member, organization=organization).exists()
+
+
+def test_the_owners_are_emailed_when_a_member_leaves_on_their_own(member_client, organization, owner, mailoutbox):
+    member_client.post(reverse("members:leave", args=[organization.slug]))
+    run_worker()
+
+    [message] = mailoutbox
+    assert message.to == [owner.email] and message.subject == "Max Member left Acme Corp"
+    assert "You are told because you are an Organization Owner of Acme Corp" in message.body
 
 
 def test_last_owner_is_told_to_promote_someone_first(owner_client, organization, owner):
