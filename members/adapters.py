@@ -17,6 +17,7 @@ from members import address_ownership, invitation_session
 from members.account_emails import OutboxMailMixin
 from members.addresses import same_address
 from members.http import client_ip, count_password_sign_in_as_recent
+from members.models import Invitation
 
 
 class AccountAdapter(OutboxMailMixin, DefaultAccountAdapter):
@@ -37,12 +38,17 @@ class AccountAdapter(OutboxMailMixin, DefaultAccountAdapter):
         return f"{client_ip(request)}:{super()._get_login_attempts_cache_key(request, **credentials)}"
 
     def is_email_verified(self, request: HttpRequest, email: str) -> bool:
-        # Opening the invitation link proved the visitor reads the invited mailbox; only that
-        # address counts as verified (a signup POST naming another address is not).
+        # Opening the emailed invitation link proved the visitor reads the invited mailbox; only that
+        # address counts as verified (a signup POST naming another address is not). A link an owner
+        # copied and delivered by hand proves nothing about the mailbox: that invitee confirms by email.
         if super().is_email_verified(request, email):
             return True
         invitation = invitation_session.open_invitation(request)
-        return invitation is not None and same_address(invitation.email, email)
+        return (
+            invitation is not None
+            and invitation.delivery_status != Invitation.Delivery.LINK_ONLY
+            and same_address(invitation.email, email)
+        )
 
     def save_user(self, request: HttpRequest, user: AbstractBaseUser, form: BaseForm, commit: bool = True) -> Any:
         email = form.cleaned_data.get("email", "")

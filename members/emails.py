@@ -54,7 +54,7 @@ def role_label(role: str) -> str:
     return str(OrgRole(role).label)
 
 
-def _format_utc(moment: datetime) -> str:
+def format_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -66,11 +66,26 @@ def project_grants(invitation: Invitation) -> list[dict[str, str]]:
     ]
 
 
+def reply_to_address(user: User | None) -> str:
+    """The address replies to ``user``'s emails go to: one they verified (the primary first), else none."""
+    if user is None:
+        return ""
+    verified = EmailAddress.objects.filter(user_id=user.pk, verified=True).order_by("-primary", "pk")
+    return verified.values_list("email", flat=True).first() or ""
+
+
 def invitation_email(
-    invitation: Invitation, *, inviter: User | None, grants: list[dict[str, str]] | None = None
+    invitation: Invitation,
+    *,
+    inviter: User | None,
+    grants: list[dict[str, str]] | None = None,
+    reply_to: str | None = None,
+    replaces_earlier: bool = False,
 ) -> Notification:
-    """The invitation with its accept link; ``inviter`` is whoever sent (or resent) it. ``grants`` (as
-    ``project_grants`` returns them) saves a query per invitation when many share the same project access."""
+    """The invitation with its accept link; ``inviter`` is whoever sent (or resent) it, and replies go to
+    their verified address. ``grants`` (as ``project_grants`` returns them) and ``reply_to`` (as
+    ``reply_to_address`` does) save queries when many invitations are sent at once. ``replaces_earlier``: a
+    resend, whose email says that the links sent before no longer work."""
     context = {
         "organization_name": invitation.organization.name,
         "inviter_name": inviter.display_name if inviter else "",
@@ -79,8 +94,11 @@ def invitation_email(
         "role_label": role_label(invitation.role),
         "projects": project_grants(invitation) if grants is None else grants,
         "expires_at": invitation.expires_at.isoformat(),
-        "expires_at_display": _format_utc(invitation.expires_at),
+        "expires_at_display": format_utc(invitation.expires_at),
         "invitation_id": invitation.pk,
+        "invitee_name": invitation.name,
+        "replaces_earlier": replaces_earlier,
+        "reply_to": reply_to_address(inviter) if reply_to is None else reply_to,
         # Built when the email is sent, from the invitation's nonce then; no token is ever stored.
         "links": {"accept_url": "invitation"},
     }
@@ -90,6 +108,30 @@ def invitation_email(
         organization=invitation.organization,
         invitation=invitation,
         invitation_nonce=invitation.nonce,
+        context=context,
+    )
+
+
+def new_invitation_requested_email(invitation: Invitation, *, to: User) -> Notification:
+    """To an owner who can invite again: the invitee of this expired or revoked invitation asks for a new one.
+    Replies go to the invited address (the one an owner typed), so the owner can answer them."""
+    context = {
+        "organization_name": invitation.organization.name,
+        "owner_name": to.display_name,
+        "invitee_email": invitation.email,
+        "role_label": role_label(invitation.role),
+        "revoked": invitation.status == Invitation.Status.REVOKED,
+        "inviter_name": invitation.invited_by.display_name if invitation.invited_by else "",
+        "is_inviter": invitation.invited_by_id == to.pk,
+        "interval_hours": settings.NEW_INVITATION_REQUEST_INTERVAL_HOURS,
+        "members_path": reverse("members:members", args=[invitation.organization.slug]),
+        "reply_to": invitation.email,
+    }
+    return Notification(
+        kind=OutboundEmail.Kind.NEW_INVITATION_REQUESTED,
+        to_email=to.email,
+        organization=invitation.organization,
+        invitation=invitation,
         context=context,
     )
 
@@ -131,10 +173,6 @@ def role_changed_email(membership: Membership, *, actor: User, old_role: str) ->
     )
 
 
-def project_role_label(role: str) -> str:
-    return str(ProjectRole(role).label)
-
-
 def access_changes(before: dict[Project, str], after: dict[Project, str]) -> list[dict[str, str]]:
     """Each project whose access differs, by name: ``{"project", "change": added|removed|changed,
     "old_role_label", "role_label"}``."""
@@ -148,8 +186,8 @@ def access_changes(before: dict[Project, str], after: dict[Project, str]) -> lis
             {
                 "project": project.name,
                 "change": change,
-                "old_role_label": project_role_label(old) if old else "",
-                "role_label": project_role_label(new) if new else "",
+                "old_role_label": str(ProjectRole(old).label) if old else "",
+                "role_label": str(ProjectRole(new).label) if new else "",
             }
         )
     return changes
@@ -232,7 +270,7 @@ def api_token_email(token: ApiToken, *, kind: str, actor: User, to: User) -> Not
         "token_name": token.name,
         "token_prefix": token.prefix,
         "scopes": token.scope_labels(),
-        "expires_at_display": _format_utc(token.expires_at),
+        "expires_at_display": format_utc(token.expires_at),
         "tokens_path": reverse("members:api_tokens", args=[token.organization.slug]),
     }
     return Notification(kind=kind, to_email=to.email, organization=token.organization, context=context)
@@ -352,6 +390,8 @@ def render_email(outbound: OutboundEmail) -> EmailMultiAlternatives:
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[outbound.to_email],
+        # The person an email comes from (an inviter), so that "Reply" reaches them rather than our sender.
+        reply_to=[outbound.context["reply_to"]] if outbound.context.get("reply_to") else None,
     )
     if html:  # some of allauth's emails are text only
         message.attach_alternative(html, "text/html")

@@ -52,6 +52,14 @@ class DisplayNameError(DomainError):
     default_message = _("That name cannot be used.")
 
 
+class InvitationNotRenewableError(DomainError):
+    default_message = _("This invitation did not expire and was not revoked: there is no new one to ask for.")
+
+
+class NewInvitationAlreadyRequestedError(DomainError):
+    default_message = _("You already asked for a new invitation. Try again tomorrow.")
+
+
 class MembershipGoneError(DomainError):
     default_message = _("This person is no longer a member of the organization.")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from members import address_ownership, addresses
+from members import address_lists, address_ownership, addresses
 from members.exceptions import OwnerProjectAccessError
 from members.invitation_session import open_invitation
 from members.models import ApiToken, Membership, Organization, Project
@@ -42,6 +41,8 @@ class InvitationSignupForm(SignupForm):
             field.disabled = True
             field.help_text = _("The address your invitation was sent to.")
             field.widget.attrs["readonly"] = True
+        if invitation is not None and invitation.name and "name" in self.fields:
+            self.initial.setdefault("name", invitation.name)  # the name the inviter typed; theirs to change
 
     def validate_unique_email(self, value: str) -> str:
         # Only a verified address belongs to an account (members.address_ownership). An invitee signing
@@ -113,8 +114,9 @@ class ProjectForm(forms.Form):
 
 # --- The Members page --------------------------------------------------------------------------
 
-EMAIL_SEPARATORS = re.compile(r"[\s,;]+")
 PROJECT_FIELD_PREFIX = "project_"
+# What Invitation.name and a signup's name hold at most.
+MAX_NAME_LENGTH = 150
 
 
 def address_error(typed: str, address: str) -> ValidationError | None:
@@ -128,6 +130,27 @@ def address_error(typed: str, address: str) -> ValidationError | None:
         return ValidationError(message, code="invalid", params={"address": typed})
     if problem := addresses.deliverable_problem(address):
         return ValidationError(problem, code="undeliverable", params={"address": typed})
+    return None
+
+
+def invitee_name(entry: address_lists.Entry, address: str) -> str:
+    """The display name typed with an address, or "" when none was (mail clients often repeat the address
+    as the name: that is no name)."""
+    name = entry.name.strip().strip("'\"").strip()
+    return "" if not name or addresses.same_address(name, address) else name
+
+
+def name_error(name: str, address: str) -> ValidationError | None:
+    """Why the name typed with an address cannot be kept (it goes into emails, like any name), or None."""
+    if len(name) > MAX_NAME_LENGTH:
+        message = _("The name given with %(address)s is longer than %(limit)d characters.")
+        return ValidationError(message, code="name_too_long", params={"address": address, "limit": MAX_NAME_LENGTH})
+    try:
+        validate_name(name)
+    except ValidationError as error:
+        message = _("The name “%(name)s” given with %(address)s cannot be used: %(reason)s")
+        params = {"name": name, "address": address, "reason": error.messages[0]}
+        return ValidationError(message, code="bad_name", params=params)
     return None
 
 
@@ -178,20 +201,28 @@ class InviteForm(ProjectAccessForm):
     emails = forms.CharField(
         label=_("New User(s)"),
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
-        help_text=_("One or more email addresses, separated by commas, spaces or new lines."),
+        help_text=_(
+            "One or more email addresses, separated by commas, semicolons, spaces or new lines. Pasted from a mail "
+            "client, “Dave Smith <dave@example.com>” keeps the name for the invitee's account."
+        ),
         error_messages={"required": _("Enter at least one email address.")},
     )
     role = forms.ChoiceField(label=_("Organization Role"), choices=OrgRole.choices, initial=OrgRole.MEMBER)
+    no_email = forms.BooleanField(
+        label=_("Don't send the email"),
+        required=False,
+        help_text=_("You get each new invitation's link once, to deliver it yourself."),
+    )
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, organization=organization, **kwargs)
 
     def clean_emails(self) -> list[str]:
-        raw = [part for part in EMAIL_SEPARATORS.split(self.cleaned_data["emails"]) if part]
-        errors, valid, seen, duplicates = [], [], set(), []
-        for part in raw:
-            address = addresses.normalize(part)
-            if error := address_error(part, address):
+        errors, valid, seen, duplicates, names = [], [], set(), [], {}
+        for entry in address_lists.parse(self.cleaned_data["emails"]):
+            address = addresses.normalize(entry.address)
+            name = invitee_name(entry, address)
+            if error := address_error(entry.typed, address) or (name and name_error(name, address)):
                 errors.append(error)
                 continue
             key = addresses.key(address)
@@ -201,10 +232,13 @@ class InviteForm(ProjectAccessForm):
                 continue
             seen.add(key)
             valid.append(address)
+            if name:
+                names[address] = name
         if errors:
             raise ValidationError(errors)
-        # Told to the inviter once the invitations are sent (see ``clean``).
+        # Told to the inviter once the invitations are sent (see ``clean``); the names go on the invitations.
         self.cleaned_data["duplicates"] = duplicates
+        self.cleaned_data["names"] = names
         if not valid:
             raise ValidationError(_("Enter at least one email address."), code="required")
         limit = settings.INVITATIONS_PER_REQUEST
@@ -221,6 +255,7 @@ class InviteForm(ProjectAccessForm):
         so the view reads everything from here."""
         cleaned = super().clean()
         cleaned.setdefault("duplicates", [])
+        cleaned.setdefault("names", {})
         return cleaned
 
 

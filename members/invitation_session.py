@@ -48,6 +48,28 @@ def forget(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
 
 
+# An expired or revoked invitation whose page this session was shown (from its genuine link, or from the
+# session's proof of one): the one invitation Ask for a new invitation may act on. Ids only; the session is
+# kept on the server and signed, so no one can write another invitation's ids here.
+RENEWAL_KEY = "members_invitation_renewal"
+
+
+def remember_for_renewal(request: HttpRequest, invitation: Invitation) -> None:
+    request.session[RENEWAL_KEY] = {"id": invitation.pk, "org": invitation.organization_id}
+
+
+def forget_renewal(request: HttpRequest) -> None:
+    request.session.pop(RENEWAL_KEY, None)
+
+
+def invitation_to_renew(request: HttpRequest) -> Invitation:
+    """The invitation ``remember_for_renewal`` kept; ``InvitationInvalidError`` if none."""
+    state = request.session.get(RENEWAL_KEY)
+    if not isinstance(state, dict):
+        raise InvitationInvalidError()
+    return load_invitation(state.get("org"), state.get("id"))
+
+
 def has_invitation(request: HttpRequest) -> bool:
     return saved_state(request) is not None
 

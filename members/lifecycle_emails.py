@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
-from members.emails import Notification, _format_utc, role_label
+from members.emails import Notification, format_utc, role_label
 from members.models import Membership, Organization, OutboundEmail, Project, User
 from members.roles import ProjectRole
 
@@ -26,7 +26,7 @@ def organization_deleted_email(
         "user_name": user_name,
         "role_label": role_label(role) if role else "",
         "is_actor": to_email.casefold() == actor.email.casefold(),
-        "deleted_at_display": _format_utc(timezone.now()),
+        "deleted_at_display": format_utc(timezone.now()),
     }
     # No organization on the row: it is deleted in the same transaction.
     return Notification(

@@ -150,9 +150,12 @@ class Invitation(models.Model):
         FAILED = "failed", _("Email failed")
         BOUNCED = "bounced", _("Email bounced")
         REJECTED = "rejected", _("Email rejected")
+        LINK_ONLY = "link_only", _("Link copied, not emailed")  # no email: the owner delivers the link themselves
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("email address"))
+    # The name the inviter typed with the address ("Dave Smith <dave@…>"): pre-fills the invitee's at sign-up.
+    name = models.CharField(_("name"), max_length=150, blank=True, default="", validators=[validate_name])
     role = org_role_field()
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations_sent"
@@ -168,6 +171,7 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     delivery_status = ChoicesCharField(max_length=20, choices=Delivery.choices, default=Delivery.QUEUED)
+    renewal_requested_at = models.DateTimeField(null=True, blank=True)  # last Ask for a new invitation (rate limit)
     # The Members page's sort and search key (members.sortkeys): the folded address.
     sort_name = models.TextField(default="", editable=False)
 
@@ -230,6 +234,10 @@ class MembershipEvent(models.Model):
         INVITED = "invited", _("Invited")
         INVITATION_RESENT = "invitation_resent", _("Invitation resent")
         INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        # A fresh link was shown to an owner to deliver themselves (the link itself is never recorded).
+        INVITATION_LINK_COPIED = "invitation_link_copied", _("Invitation link copied")
+        # The invitee of an expired or revoked invitation asked for a new one (Ask for a new invitation).
+        NEW_INVITATION_REQUESTED = "new_invitation_requested", _("New invitation requested")
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
         INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
         # A pending invitation's role or project access edited before it was accepted (its link still works).
@@ -255,8 +263,7 @@ class MembershipEvent(models.Model):
         SECURITY_KEY_REMOVED = "security_key_removed", _("Security key removed")
         RECOVERY_CODES_GENERATED = "recovery_codes_generated", _("Recovery codes generated")
         RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
-        # A user's own account (no organization).
-        NAME_CHANGED = "name_changed", _("Display name changed")
+        NAME_CHANGED = "name_changed", _("Display name changed")  # a user's own account (no organization)
         # An organization's requirement.
         TWO_FACTOR_REQUIRED = "two_factor_required", _("Two-factor authentication required")
         TWO_FACTOR_NOT_REQUIRED = "two_factor_not_required", _("Two-factor authentication no longer required")
@@ -345,6 +352,7 @@ class OutboundEmail(models.Model):
         OWNERSHIP_TRANSFERRED = "ownership_transferred", _("Ownership transferred to you")
         ACCESS_CHANGED = "access_changed", _("Access changed")
         MEMBER_LEFT = "member_left", _("Member left")
+        NEW_INVITATION_REQUESTED = "new_invitation_requested", _("New invitation requested")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("invitations/join/accept/", views.invitation_accept, name="invitation_accept"),
     path("invitations/join/decline/", views.invitation_decline, name="invitation_decline"),
     path("invitations/join/switch-account/", views.invitation_switch_account, name="invitation_switch_account"),
+    path("invitations/ask-again/", views.invitation_ask_again, name="invitation_ask_again"),
     path("invitations/<str:token>/", views.invitation_open, name="invitation_open"),
     path("o/<slug:org_slug>/members/", views.members, name="members"),
     path("o/<slug:org_slug>/members/invite/", views.invite, name="invite"),
@@ -32,6 +33,11 @@ urlpatterns = [
         "o/<slug:org_slug>/invitations/<int:invitation_id>/resend/",
         views.invitation_resend,
         name="invitation_resend",
+    ),
+    path(
+        "o/<slug:org_slug>/invitations/<int:invitation_id>/link/",
+        views.invitation_copy_link,
+        name="invitation_copy_link",
     ),
     path(
         "o/<slug:org_slug>/invitations/<int:invitation_id>/revoke/",

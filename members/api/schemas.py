@@ -69,7 +69,9 @@ class MemberRowOut(Schema):
     email: str
     role: OrgRoleValue
     status: Literal["verified", "pending", "expired"]
-    delivery: str = Field(description="For invitations: queued, sent, delivered, failed, bounced or rejected.")
+    delivery: str = Field(
+        description="For invitations: queued, sent, delivered, failed, bounced, rejected or link_only (not emailed)."
+    )
     date: datetime = Field(description="When the member joined, or when the invitation was (re)sent.")
     invited_by: str | None
     projects: list[ProjectAccessOut]

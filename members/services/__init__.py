@@ -9,7 +9,13 @@ from members.services.accounts import change_display_name, record_account_event
 from members.services.audit import purge_expired_events, record_export, record_refused_request
 from members.services.bulk import BulkAction, BulkResult, bulk_action, invite_from_file
 from members.services.deletion import delete_organization, delete_project, purge_deleted_organizations
-from members.services.invitations import InviteResult, invite_members, resend_invitation, revoke_invitation
+from members.services.invitations import (
+    InviteResult,
+    copy_invitation_link,
+    invite_members,
+    resend_invitation,
+    revoke_invitation,
+)
 from members.services.memberships import change_member_role, end_sent_invitations, leave_organization, remove_member
 from members.services.organizations import (
     create_organization,
@@ -26,6 +32,7 @@ from members.services.project_access import (
     set_invitation_project_role,
     set_project_access,
 )
+from members.services.renewals import ask_for_new_invitation, may_ask_again_at
 from members.services.tokens import CreatedToken, create_api_token, revoke_api_token
 
 __all__ = [
@@ -36,9 +43,11 @@ __all__ = [
     "CreatedToken",
     "InviteResult",
     "accept_invitation",
+    "ask_for_new_invitation",
     "bulk_action",
     "change_display_name",
     "change_member_role",
+    "copy_invitation_link",
     "create_api_token",
     "create_organization",
     "create_project",
@@ -51,6 +60,7 @@ __all__ = [
     "invite_from_file",
     "invite_members",
     "leave_organization",
+    "may_ask_again_at",
     "purge_deleted_organizations",
     "purge_expired_events",
     "record_account_event",

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from members import outbox
 from members.addresses import candidates, key, same_address
-from members.emails import invitation_email, invitation_revoked_email
+from members.emails import invitation_email, invitation_revoked_email, reply_to_address
 from members.exceptions import InvitationNotPendingError
 from members.models import (
     Invitation,
@@ -41,6 +41,9 @@ from members.services.sending import (
     lock_sender,
     revocation_refused,
 )
+
+# The audit row's detail for invitations created without an email (never the link itself).
+NOT_EMAILED = "not emailed: the link was shown to the inviter"
 
 
 @dataclass
@@ -109,6 +112,8 @@ def _create_invitations(
     role: str,
     project_roles: dict[Project, str],
     ip: str | None,
+    send_email: bool,
+    names: dict[str, str],
 ) -> list[Invitation]:
     """The invitations, their project grants, audit rows and emails: one INSERT each, however many addresses."""
     now = timezone.now()
@@ -116,11 +121,13 @@ def _create_invitations(
         Invitation(
             organization=organization,
             email=email,
+            name=names.get(email, ""),
             role=role,
             invited_by=actor,
             sent_at=now,
             created_at=now,
             expires_at=now + timedelta(hours=settings.INVITATION_EXPIRY_HOURS),
+            delivery_status=Invitation.Delivery.QUEUED if send_email else Invitation.Delivery.LINK_ONLY,
         )
         for email in emails
     )
@@ -138,14 +145,23 @@ def _create_invitations(
         new_role=role,
         ip=ip,
         project_access={"after": access} if access else None,
+        detail="" if send_email else NOT_EMAILED,
     )
-    # Every invitation grants the same projects: what the emails list is built once, not read back per invitation.
+    if send_email:
+        _queue_invitation_emails(invitations, actor=actor, project_roles=project_roles)
+    return invitations
+
+
+def _queue_invitation_emails(invitations: list[Invitation], *, actor: User, project_roles: dict[Project, str]) -> None:
+    # Every invitation grants the same projects, and has the same Reply-To: built once, not per invitation.
     grants = [
         {"project": project.name, "role": str(ProjectRole(project_role).label)}
         for project, project_role in sorted(project_roles.items(), key=lambda item: item[0].name)
     ]
-    outbox.queue_many([invitation_email(invitation, inviter=actor, grants=grants) for invitation in invitations])
-    return invitations
+    reply_to = reply_to_address(actor)
+    outbox.queue_many(
+        [invitation_email(invitation, inviter=actor, grants=grants, reply_to=reply_to) for invitation in invitations]
+    )
 
 
 @transaction.atomic
@@ -157,8 +173,12 @@ def invite_members(
     role: str,
     project_roles: dict[Project, str] | None = None,
     ip: str | None = None,
+    send_email: bool = True,
+    names: dict[str, str] | None = None,
 ) -> InviteResult:
-    """Invite each address (new or existing users alike), skipping members and open invitations."""
+    """Invite each address (new or existing users alike), skipping members and open invitations.
+    With ``send_email=False`` nothing is emailed: the owner delivers each invitation's link themselves.
+    ``names`` ({address: display name}, as typed with the addresses) pre-fill each invitee's name at sign-up."""
     role = OrgRole(role)
     project_roles = project_roles or {}
     check_project_roles(organization.pk, role=role, project_roles=project_roles)
@@ -168,11 +188,30 @@ def invite_members(
     if not to_invite:
         return result
     ensure_within_daily_limits(organization, actor=actor, new_sends=len(to_invite))
-    ensure_room_to_send(organization, to_invite)
+    if send_email:  # the per-address cap counts emails; a link the owner delivers is none
+        ensure_room_to_send(organization, to_invite)
     result.invited = _create_invitations(
-        organization, actor=actor, emails=to_invite, role=role, project_roles=project_roles, ip=ip
+        organization,
+        actor=actor,
+        emails=to_invite,
+        role=role,
+        project_roles=project_roles,
+        ip=ip,
+        send_email=send_email,
+        names=names or {},
     )
     return result
+
+
+def _renew_link(invitation: Invitation, *, delivery: str) -> None:
+    """A new nonce and a fresh expiry for a locked invitation: every older link (and an email still queued
+    with one) stops working."""
+    now = timezone.now()
+    invitation.nonce = new_nonce()
+    invitation.sent_at = now
+    invitation.expires_at = now + timedelta(hours=settings.INVITATION_EXPIRY_HOURS)
+    invitation.delivery_status = delivery
+    invitation.save(update_fields=["nonce", "sent_at", "expires_at", "delivery_status"])
 
 
 @transaction.atomic
@@ -182,17 +221,27 @@ def resend_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
     invitation = lock_invitation(invitation, pending_only=True)
     ensure_within_daily_limits(invitation.organization, actor=actor, new_sends=1)
     ensure_room_to_send(invitation.organization, [invitation.email])
-    now = timezone.now()
-    invitation.nonce = new_nonce()
-    invitation.sent_at = now
-    invitation.expires_at = now + timedelta(hours=settings.INVITATION_EXPIRY_HOURS)
-    invitation.delivery_status = Invitation.Delivery.QUEUED
-    invitation.save(update_fields=["nonce", "sent_at", "expires_at", "delivery_status"])
+    _renew_link(invitation, delivery=Invitation.Delivery.QUEUED)
     record_invitation_event(
         invitation, actor=actor, action=MembershipEvent.Action.INVITATION_RESENT, new_role=invitation.role, ip=ip
     )
     # The email names the person resending it; the invitation keeps its original inviter.
-    outbox.queue(invitation_email(invitation, inviter=actor))
+    outbox.queue(invitation_email(invitation, inviter=actor, replaces_earlier=True))
+    return invitation
+
+
+@transaction.atomic
+def copy_invitation_link(invitation: Invitation, *, actor: User, ip: str | None = None) -> Invitation:
+    """Give the owner a fresh link to deliver themselves, as a resend does but without an email: the
+    invitation's older links die. The caller shows ``emails.invitation_url`` of the result once; the link
+    itself is never stored, logged or audited."""
+    # Organization first, then the invitation: the order every service that takes both uses.
+    lock_organization(invitation.organization)
+    invitation = lock_invitation(invitation, pending_only=True)
+    _renew_link(invitation, delivery=Invitation.Delivery.LINK_ONLY)
+    record_invitation_event(
+        invitation, actor=actor, action=MembershipEvent.Action.INVITATION_LINK_COPIED, new_role=invitation.role, ip=ip
+    )
     return invitation
 
 

@@ -17,7 +17,7 @@ from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from members.models import Organization
+from members.models import Invitation, Organization
 from members.selectors import MemberRow
 from members.templatetags.avatars import avatar
 
@@ -31,6 +31,7 @@ ROW_LINKS = {
     False: {
         "edit": "members:invitation_edit",
         "resend": "members:invitation_resend",
+        "copy_link": "members:invitation_copy_link",
         "revoke": "members:invitation_revoke",
     },
 }
@@ -94,7 +95,7 @@ def _row(row: MemberRow, can_manage: bool, show_security: bool, you: bool) -> st
         f'<td data-label="Organization Role"><span class="badge badge--{_e(row.role)}">{_e(row.role_label)}</span></td>'
         f'<td data-label="Project Access">{_projects(row)}</td>'
         f'<td data-label="Status"><span class="badge badge--{_e(row.status)}">{_e(row.status_label)}</span>'
-        + (f' <span class="badge badge--failed">{_e(problem)}</span>' if problem else "")
+        + (f' <span class="badge badge--failed">{_e(problem)}</span>' if problem else _link_only(row))
         + "</td>"
         + (_two_factor_cell(row) if show_security else "")
         + (
@@ -106,6 +107,13 @@ def _row(row: MemberRow, can_manage: bool, show_security: bool, you: bool) -> st
         + (_actions(row, you) if can_manage else "")
         + "</tr>"
     )
+
+
+def _link_only(row: MemberRow) -> str:
+    """An open invitation nobody emailed: an owner took its link to deliver it (Copy invitation link)."""
+    if row.is_membership or row.delivery != Invitation.Delivery.LINK_ONLY:
+        return ""
+    return ' <span class="muted block">Link copied, not emailed</span>'
 
 
 def _user_cell(row: MemberRow, can_manage: bool, you: bool) -> str:
@@ -184,6 +192,7 @@ def _actions(row: MemberRow, you: bool) -> str:
         links = [
             ("edit", "", "Edit Role"),
             ("resend", "", "Resend invitation"),
+            ("copy_link", "", "Copy invitation link"),
             ("revoke", ' class="menu__danger"', "Revoke Invitation"),
         ]
     items = "".join(

@@ -6,8 +6,10 @@ from members.views.bulk import members_bulk
 from members.views.bulk_invite import invite_csv, invite_csv_template
 from members.views.edit_access import invitation_edit, member_edit_role
 from members.views.exports import members_export
+from members.views.invitation_links import invitation_copy_link
 from members.views.invitations import (
     invitation_accept,
+    invitation_ask_again,
     invitation_decline,
     invitation_join,
     invitation_open,
@@ -26,6 +28,8 @@ __all__ = [
     "billing",
     "home",
     "invitation_accept",
+    "invitation_ask_again",
+    "invitation_copy_link",
     "invitation_decline",
     "invitation_edit",
     "invitation_join",

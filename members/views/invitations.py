@@ -1,4 +1,4 @@
-"""Following an invitation link: open, join, accept, decline, switch account.
+"""Following an invitation link: open, join, accept, decline, switch account, and ask for a new invitation.
 
 Not organization-scoped: the invitee is not a member (yet), and the invitation comes from the link
 (then the session), never from an id in the URL."""
@@ -18,10 +18,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from members import invitation_session, services
 from members.exceptions import (
+    DomainError,
     InvitationAlreadyUsedError,
     InvitationDeclinedError,
     InvitationError,
@@ -32,8 +34,8 @@ from members.exceptions import (
     InvitationWrongAccountError,
 )
 from members.http import client_ip
-from members.invitation_checks import account_exists, invitation_from_token, user_matches
-from members.models import Invitation
+from members.invitation_checks import account_exists, ensure_usable, invitation_from_token, user_matches
+from members.models import Invitation, User
 from members.selectors import invitation_grants, is_member
 
 # Each unusable link's page: 404 for a link that names no invitation, 403 for an invitation meant for another
@@ -51,10 +53,18 @@ INVITATION_ERROR_PAGES: dict[type[InvitationError], tuple[int, Promise]] = {
 UNUSABLE_INVITATION_PAGE = (410, gettext_lazy("Invitation unavailable"))
 
 
+# The pages that offer Ask for a new invitation: the invitation ended without an answer.
+RENEWABLE = (InvitationExpiredError, InvitationRevokedError)
+
+
 def render_invitation_error(request: HttpRequest, error: InvitationError) -> HttpResponse:
-    """The page that says why an invitation link cannot be used, with the status that fits."""
+    """The page that says why an invitation link cannot be used, with the status that fits. An expired or
+    revoked invitation's page offers Ask for a new invitation, for this session only (it held the link)."""
     status, title = INVITATION_ERROR_PAGES.get(type(error), UNUSABLE_INVITATION_PAGE)
     context = {"error": error, "invitation": error.invitation, "status": status, "title": title}
+    if isinstance(error, RENEWABLE) and isinstance(error.invitation, Invitation):
+        invitation_session.remember_for_renewal(request, error.invitation)
+        context["ask_again"] = {"after": services.may_ask_again_at(error.invitation)}
     return render(request, "members/invitation_invalid.html", context, status=status)
 
 
@@ -76,6 +86,8 @@ def _with_session_invitation(
         try:
             invitation = invitation_session.invitation_from_session(request)
         except InvitationError as error:
+            if request.htmx:  # a dialog cannot show a 410 page: the whole page goes to the join page, which does
+                return HttpResponseClientRedirect(reverse("members:invitation_join"))
             invitation_session.forget(request)
             return render_invitation_error(request, error)
         return view(request, invitation)
@@ -122,11 +134,16 @@ def invitation_accept(request: HttpRequest, invitation: Invitation) -> HttpRespo
     return invitation_session.accept_from_session(request)
 
 
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 @_with_session_invitation
 def invitation_decline(request: HttpRequest, invitation: Invitation) -> HttpResponse:
-    """Decline: the invitation is closed and the inviter is told. A signed-out visitor holding the
-    link may decline; a different signed-in account may not."""
+    """Decline: first a confirmation that says what declining does (a page, or a dialog with htmx), then the
+    POST closes the invitation and tells the inviter. A signed-out visitor holding the link may decline; a
+    different signed-in account may not."""
+    if request.method == "GET":
+        template = "members/invitation_decline.html"
+        return render(request, f"{template}#dialog" if request.htmx else template, {"invitation": invitation})
     actor = request.user if request.user.is_authenticated else None
     try:
         services.decline_invitation(invitation, actor=actor, ip=client_ip(request))
@@ -153,3 +170,40 @@ def invitation_switch_account(request: HttpRequest, invitation: Invitation) -> H
         invitation_session.restore_state(request, state)  # …so put the invitation back
     invitation_session.set_accept_requested(request, False)
     return redirect(_sign_in_url(invitation))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_ask_again(request: HttpRequest) -> HttpResponse:
+    """Ask for a new invitation (POST), from the page of an expired or revoked invitation this session opened;
+    then (GET) that invitation's page as it is now. Only the people who can invite are ever emailed."""
+    try:
+        invitation = invitation_session.invitation_to_renew(request)
+    except InvitationError as error:
+        return render_invitation_error(request, error)
+    if request.method == "POST":
+        actor = request.user if request.user.is_authenticated else None
+        try:
+            asked = services.ask_for_new_invitation(invitation, actor=actor, ip=client_ip(request))
+        except DomainError as error:
+            messages.info(request, error.message)
+        else:
+            messages.success(request, _asked_message(invitation, asked))
+        return redirect("members:invitation_ask_again")
+    try:
+        ensure_usable(invitation, link_is_current=True)
+    except InvitationError as error:
+        return render_invitation_error(request, error)
+    # Sent again since (usable once more): this page's link is not the one to use.
+    invitation_session.forget_renewal(request)
+    return render_invitation_error(request, InvitationSupersededError(invitation=invitation))
+
+
+def _asked_message(invitation: Invitation, asked: list[User]) -> str:
+    names = {"organization": invitation.organization.name}
+    if len(asked) == 1 and asked[0].pk == invitation.invited_by_id:
+        return _("%(inviter)s was asked by email to send you a new invitation.") % {
+            **names,
+            "inviter": asked[0].display_name,
+        }
+    return _("The Organization Owners of %(organization)s were asked by email to send you a new invitation.") % names

@@ -38,6 +38,7 @@ from members.selectors import (
 )
 from members.services.bulk import BulkAction
 from members.templatetags.member_table import with_action_urls
+from members.views.shown_links import show_links
 
 
 @organization_view(roles.VIEW_MEMBERS)
@@ -131,12 +132,16 @@ def invite(request: HttpRequest, organization: Organization) -> HttpResponse:
                 role=data["role"],
                 project_roles=data["project_roles"],
                 ip=client_ip(request),
+                send_email=not data["no_email"],
+                names=data["names"],
             )
         except DomainError as error:
             form.add_error(None, error.message)
         else:
             if result.invited:
                 _report_invitations(request, organization, result, duplicates=data["duplicates"])
+                if data["no_email"]:  # the links, once, instead of the emails
+                    return show_links(request, result.invited)
                 return _back_to_members(request, organization)
             # Nobody new to invite: say why next to the addresses and keep the dialog open.
             for address in result.already_members:
@@ -151,10 +156,16 @@ def _report_invitations(
     request: HttpRequest, organization: Organization, result: services.InviteResult, *, duplicates: list[str]
 ) -> None:
     count = len(result.invited)
+    if result.invited[0].delivery_status == Invitation.Delivery.LINK_ONLY:
+        sent = ngettext(
+            "Invitation created for %(emails)s; no email was sent.",
+            "%(count)d invitations created, no email sent: %(emails)s.",
+            count,
+        )
+    else:
+        sent = ngettext("Invitation sent to %(emails)s.", "%(count)d invitations sent: %(emails)s.", count)
     messages.success(
-        request,
-        ngettext("Invitation sent to %(emails)s.", "%(count)d invitations sent: %(emails)s.", count)
-        % {"count": count, "emails": ", ".join(invitation.email for invitation in result.invited)},
+        request, sent % {"count": count, "emails": ", ".join(invitation.email for invitation in result.invited)}
     )
     for address in duplicates:
         messages.info(request, _("%(email)s was listed more than once; it was invited once.") % {"email": address})

@@ -231,6 +231,8 @@ INVITATION_EXPIRY_HOURS = env_int("INVITATION_EXPIRY_HOURS", env_int("INVITATION
 INVITATIONS_PER_ORGANIZATION_PER_DAY = env_int("INVITATIONS_PER_ORGANIZATION_PER_DAY", 100)
 INVITATIONS_PER_INVITER_PER_DAY = env_int("INVITATIONS_PER_INVITER_PER_DAY", 50)
 INVITATIONS_PER_REQUEST = 50
+# Ask for a new invitation (expired and revoked links): at most once per this many hours per invitation.
+NEW_INVITATION_REQUEST_INTERVAL_HOURS = env_int("NEW_INVITATION_REQUEST_INTERVAL_HOURS", 24)
 # API and SCIM: requests each organization API token may make per minute (429 with Retry-After beyond it).
 API_REQUESTS_PER_MINUTE = int(env("API_REQUESTS_PER_MINUTE", "300"))
 # An API Idempotency-Key is honoured this long (like Stripe's 24 hours); older keys are forgotten (a request

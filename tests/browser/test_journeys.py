@@ -369,6 +369,9 @@ def test_the_invite_journey_works_with_the_keyboard_alone(
     expect(dialog.get_by_label("Analytics")).to_have_value(ProjectRole.READ_ONLY)
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
+    expect(dialog.get_by_label("Don't send the email")).to_be_focused()
+    expect(dialog.get_by_label("Don't send the email")).not_to_be_checked()
+    page.keyboard.press("Tab")
     expect(dialog.get_by_role("link", name="Cancel")).to_be_focused()
     page.keyboard.press("Tab")
     expect(dialog.get_by_role("button", name="Invite")).to_be_focused()
@@ -382,7 +385,7 @@ def test_the_invite_journey_works_with_the_keyboard_alone(
     menu_button = row(page, "kay@example.com").locator("summary")
     menu_button.focus()
     page.keyboard.press("Enter")
-    for action in ("Edit Role", "Resend invitation", "Revoke Invitation"):
+    for action in ("Edit Role", "Resend invitation", "Copy invitation link", "Revoke Invitation"):
         page.keyboard.press("Tab")
         expect(row(page, "kay@example.com").get_by_role("link", name=action)).to_be_focused()
     page.keyboard.press("Enter")

@@ -2,13 +2,15 @@
 verification, reset, rate limits, and the adapter's invitation hooks."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from members import services
 from members.adapters import AccountAdapter
-from members.models import User
+from members.models import Invitation, Membership, User
 from members.tokens import invitation_token_generator
 from tests.factories import PASSWORD, InvitationFactory, UserFactory
 from tests.helpers import run_worker
@@ -98,6 +100,41 @@ def test_the_adapter_verifies_only_the_invited_address(organization, rf):
     assert adapter.is_email_verified(request, "INVITEE@example.com")
     assert not adapter.is_email_verified(request, "attacker@evil.example")
     assert not adapter.is_email_verified(request, "invit\N{LATIN SMALL LETTER DOTLESS I}ee@example.com")
+
+
+def test_a_link_an_owner_copied_does_not_verify_the_address(organization, owner, rf):
+    """A copied link reaches the invitee by hand, not through the mailbox: signing up from it proves nothing
+    about the address, so the invitee confirms it by email first (allauth's mandatory verification)."""
+    invitation = services.copy_invitation_link(
+        InvitationFactory(organization=organization, email="invitee@example.com"), actor=owner
+    )
+    client = Client()
+    client.get(reverse("members:invitation_open", args=[invitation_token_generator.make_token(invitation)]))
+    request = rf.get("/")
+    request.session = client.session
+
+    assert not AccountAdapter(request).is_email_verified(request, "invitee@example.com")
+
+
+def test_a_copied_link_signup_needs_the_emailed_confirmation_before_joining(organization, owner):
+    invitation = services.copy_invitation_link(
+        InvitationFactory(organization=organization, email="invitee@example.com"), actor=owner
+    )
+    client = Client()
+    client.get(reverse("members:invitation_open", args=[invitation_token_generator.make_token(invitation)]))
+    client.post(reverse("members:invitation_accept"))
+
+    response = client.post(
+        reverse("account_signup"), {"email": "invitee@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    )
+
+    assert response.status_code == 302 and response["Location"] == reverse("account_email_verification_sent")
+    assert not EmailAddress.objects.filter(email="invitee@example.com", verified=True).exists()
+    invitation.refresh_from_db()
+    assert (
+        invitation.status == Invitation.Status.PENDING
+        and not Membership.objects.filter(user__email="invitee@example.com").exists()
+    )
 
 
 def test_without_an_invitation_the_adapter_redirects_as_allauth_does(rf, owner):

@@ -191,3 +191,50 @@ def test_every_email_names_the_actor_by_address_too(organization, owner, member)
         for body in (message.body, html_part(message)):
             assert "Olivia Owner" in body and "(owner@example.com)" in body, (message.tags, body)
     assert "(owner@example.com)" in mail.outbox[0].subject
+
+
+def test_invitation_emails_reply_to_the_inviters_verified_address(organization, owner):
+    invite(organization, owner)
+    run_worker()
+    [message] = mail.outbox
+    assert message.reply_to == ["owner@example.com"]
+    assert "reply to this email" in message.body
+
+
+def test_without_a_verified_address_an_invitation_has_no_reply_to(organization, owner):
+    owner.emailaddress_set.update(verified=False)
+    invite(organization, owner)
+    run_worker()
+    [message] = mail.outbox
+    assert message.reply_to == [] and "reply to this email" not in message.body
+
+
+def test_a_resent_invitation_says_it_replaces_the_earlier_one_and_replies_go_to_who_resent_it(
+    organization, owner, member, settings
+):
+    invitation = invite(organization, owner)
+    run_worker()
+    co_owner = Membership.objects.get(user=member)
+    co_owner.role = "owner"
+    co_owner.save()
+    services.resend_invitation(invitation, actor=member)
+    run_worker()
+
+    [first, resent] = mail.outbox
+    assert "replaces" not in first.body and first.reply_to == ["owner@example.com"]
+    assert resent.subject.startswith("New link: Max Member (member@example.com) invited you")
+    assert resent.reply_to == ["member@example.com"]
+    for body in (resent.body, html_part(resent)):
+        assert "replaces the one sent to you earlier" in body and "no longer works" in body
+    invitation.refresh_from_db()
+    assert invitation_token_generator.check_token(invitation, accept_token(resent.body, settings.SITE_URL))
+
+
+def test_an_invitation_with_a_name_greets_the_invitee_by_it(organization, owner):
+    services.invite_members(
+        organization, actor=owner, emails=["dave@example.com"], role="member", names={"dave@example.com": EVIL}
+    )
+    run_worker()
+    [message] = mail.outbox
+    assert message.body.startswith(f"Hello {EVIL},")
+    assert "Hello &lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co," in html_part(message)

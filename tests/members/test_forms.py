@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
+from members import services
 from members.forms import (
     EditRoleForm,
     InviteForm,
@@ -12,8 +14,10 @@ from members.forms import (
     OrganizationSettingsForm,
     ProjectForm,
 )
+from members.models import Invitation, User
 from members.signup_fields import SignupNameForm
-from tests.factories import OrganizationFactory, ProjectFactory
+from members.tokens import invitation_token_generator
+from tests.factories import PASSWORD, OrganizationFactory, ProjectFactory
 
 
 def invite_form(organization, **data) -> InviteForm:
@@ -26,6 +30,28 @@ def test_addresses_may_be_separated_by_commas_spaces_semicolons_and_new_lines(or
     )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["emails"] == [f"{c}@example.com" for c in "abcde"]
+
+
+def test_addresses_pasted_from_a_mail_client_keep_their_names(organization):
+    form = invite_form(
+        organization,
+        emails='Dave Smith <dave@Example.com>; eve@example.com\n"Lee, Ann" <ann@example.com>, '
+        "'fay@example.com' <fay@example.com>",
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["emails"] == ["dave@example.com", "eve@example.com", "ann@example.com", "fay@example.com"]
+    # A name that only repeats the address is no name.
+    assert form.cleaned_data["names"] == {"dave@example.com": "Dave Smith", "ann@example.com": "Lee, Ann"}
+
+
+def test_a_name_that_may_not_go_into_an_email_is_refused_with_its_address(organization):
+    form = invite_form(organization, emails="Visit www.evil.example <dave@example.com>, ok@example.com, Bad <nope>")
+    assert not form.is_valid()
+    assert form.errors["emails"] == [
+        "The name “Visit www.evil.example” given with dave@example.com cannot be used: "
+        "Names cannot contain web or email addresses.",
+        "“Bad <nope>” is not a valid email address.",
+    ]
 
 
 def test_duplicates_are_collapsed_case_insensitively_and_reported(organization):
@@ -226,3 +252,21 @@ def test_addresses_we_must_not_send_to_are_refused_with_the_address_named(db, ad
 
     assert not form.is_valid()
     assert any(address in str(error) for error in form.errors["emails"]), form.errors
+
+
+def test_the_name_typed_with_the_address_pre_fills_the_invitees_sign_up(organization, owner, client):
+    [invitation] = services.invite_members(
+        organization, actor=owner, emails=["dave@example.com"], role="member", names={"dave@example.com": "Dave Smith"}
+    ).invited
+    assert Invitation.objects.get(pk=invitation.pk).name == "Dave Smith"
+    client.get(reverse("members:invitation_open", args=[invitation_token_generator.make_token(invitation)]))
+
+    form = client.get(reverse("account_signup")).context["form"]
+
+    assert form["name"].value() == "Dave Smith" and form["email"].value() == "dave@example.com"
+    # Theirs to change: what they submit is what their account gets.
+    client.post(
+        reverse("account_signup"),
+        {"name": "David Smith", "email": "dave@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert User.objects.get(email="dave@example.com").name == "David Smith"

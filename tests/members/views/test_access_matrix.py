@@ -61,6 +61,7 @@ ROWS: dict[str, Row] = {
     ),
     "members:invitation_resend": Row(kwargs=lambda w: {"invitation_id": w.invitation.pk}, post=lambda w: {}),
     "members:invitation_revoke": Row(kwargs=lambda w: {"invitation_id": w.invitation.pk}, post=lambda w: {}),
+    "members:invitation_copy_link": Row(kwargs=lambda w: {"invitation_id": w.invitation.pk}, post=lambda w: {}),
     "members:member_edit_role": Row(
         kwargs=lambda w: {"membership_id": w.colleague.pk},
         post=lambda w: {"role": "member", f"project_{w.project.pk}": "admin"},

@@ -505,12 +505,14 @@ def test_declining_signed_in_as_the_invitee(invitation, token, invitee):
     assert not joined(invitee, invitation)
 
 
-def test_accept_and_decline_need_a_post(token):
+def test_accept_and_switch_need_a_post_and_decline_asks_first(token):
     client = opened(Client(), token)
     before = db_snapshot()
 
     assert client.get(ACCEPT).status_code == 405
-    assert client.get(DECLINE).status_code == 405
+    assert (
+        client.get(DECLINE).status_code == 200
+    )  # Decline's confirmation (tests/members/views/test_invitation_decline.py)
     assert client.get(SWITCH).status_code == 405
     assert_nothing_changed(before)
 
@@ -592,6 +594,7 @@ def test_the_nonce_in_the_database_alone_does_not_open_anything(invitation):
 def test_each_invitation_error_renders_its_page_with_its_status_and_title(rf, invitation, error_class, status, title):
     request = rf.get(JOIN)
     request.user = AnonymousUser()
+    request.session = Client().session  # an expired or revoked page keeps the invitation for Ask for a new one
     error = error_class(invitation=invitation)
     templates: list[str] = []
 

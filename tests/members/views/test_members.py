@@ -292,6 +292,16 @@ def test_invite_post_invites_and_redirects_with_a_flash_message(owner_client, or
     assert "NEW1@example.com was listed more than once" in html
 
 
+def test_invite_keeps_the_names_pasted_with_the_addresses(owner_client, organization):
+    response = owner_client.post(
+        reverse("members:invite", args=[organization.slug]),
+        {"emails": "Dave Smith <dave@example.com>; eve@example.com", "role": "member"},
+    )
+    assert response.status_code == 302
+    names = dict(Invitation.objects.values_list("email", "name"))
+    assert names == {"dave@example.com": "Dave Smith", "eve@example.com": ""}
+
+
 def test_inviting_only_people_already_in_keeps_the_dialog_open_with_the_reasons(owner_client, organization, member):
     InvitationFactory(organization=organization, email="already@example.com")
     before = db_snapshot()
