@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from members import services
-from members.exceptions import InvitationNotPendingError, LastOwnerError, OwnerProjectAccessError
+from members.exceptions import InvitationNotPendingError, LastOwnerError, OwnerProjectAccessError, SelfRoleChangeError
 from members.models import InvitationProject, Membership, MembershipEvent, ProjectMembership
 from members.roles import OrgRole
 from members.tokens import invitation_token_generator
-from tests.factories import InvitationFactory, MembershipFactory, ProjectFactory
+from tests.factories import InvitationFactory, MembershipFactory, ProjectFactory, UserFactory
 from tests.helpers import db_snapshot, run_worker
 
 
@@ -151,12 +151,13 @@ def test_project_roles_for_an_owner_are_refused_and_nothing_changes(organization
 
 
 def test_the_last_owner_cannot_be_demoted_even_with_project_access(organization, owner, mailoutbox):
+    staff = UserFactory(is_staff=True)  # the admin's path: only someone else can change an owner's role
     membership = Membership.objects.get(user=owner)
     alpha = ProjectFactory(organization=organization)
     before = db_snapshot()
 
     with pytest.raises(LastOwnerError):
-        services.edit_member_access(membership, actor=owner, role="member", project_roles={alpha: "admin"})
+        services.edit_member_access(membership, actor=staff, role="member", project_roles={alpha: "admin"})
 
     assert db_snapshot() == before and mailoutbox == []
 
@@ -220,3 +221,14 @@ def test_an_owner_invitation_takes_no_project_role(organization, owner):
     with pytest.raises(OwnerProjectAccessError):
         services.set_invitation_project_role(invitation, actor=owner, project=project, role="admin")
     assert not InvitationProject.objects.exists()
+
+
+def test_nobody_edits_their_own_role_with_project_access(organization, owner, mailoutbox):
+    MembershipFactory(organization=organization, owner=True)  # not the last owner: the self rule alone refuses
+    membership = Membership.objects.get(user=owner)
+    before = db_snapshot()
+
+    with pytest.raises(SelfRoleChangeError):
+        services.edit_member_access(membership, actor=owner, role="member", project_roles={})
+
+    assert db_snapshot() == before and mailoutbox == []
