@@ -118,6 +118,8 @@ def _insert_invitations(cursor, params: dict) -> None:
     keyed = _has_column("members_invitation", "sort_name")
     columns = ", sort_name" if keyed else ""
     values = ", lower('i' || lpad(n::text, 6, '0') || '.' || %(tag)s || '@bench.example')" if keyed else ""
+    if _has_column("members_invitation", "name"):  # the name typed with the address (#12): none here
+        columns, values = columns + ", name", values + ", ''"
     cursor.execute(
         f"""
         INSERT INTO members_invitation (organization_id, email, role, invited_by_id, status, nonce, created_at,
