@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from members import outbox
 from members.emails import access_changed_email
@@ -13,6 +14,7 @@ from members.models import Invitation, InvitationProject, Membership, Membership
 from members.roles import OrgRole
 from members.selectors import project_roles_of
 from members.services._common import (
+    EventFields,
     check_project_roles,
     lock_invitation,
     lock_organization,
@@ -36,26 +38,48 @@ class AccessChange:
     def changed(self) -> bool:
         return self.old_role != self.role or self.before != self.after
 
+    def audit(self) -> EventFields:
+        """The change as its audit row records it."""
+        return {
+            "old_role": self.old_role,
+            "new_role": self.role,
+            "project_access": audit_access(self.before, self.after),
+        }
+
 
 def by_name(access: dict[Project, str]) -> dict[str, str]:
     """Project access as the audit rows keep it: {project name: project role}."""
     return {project.name: role for project, role in sorted(access.items(), key=lambda item: item[0].name)}
 
 
+def audit_access(before: dict[Project, str], after: dict[Project, str]) -> dict[str, dict[str, str]]:
+    """A change of project access as its audit row records it, by project name."""
+    return {"before": by_name(before), "after": by_name(after)}
+
+
+def _replace_grants(
+    grants: QuerySet[ProjectMembership] | QuerySet[InvitationProject],
+    *,
+    before: dict[Project, str],
+    after: dict[Project, str],
+    **holder: Invitation | User,
+) -> None:
+    """Make ``grants`` (a member's or an invitation's, ``holder`` naming whose: ``user=`` or ``invitation=``)
+    exactly ``after``, writing only the projects whose role differs from ``before``."""
+    grants.exclude(project__in=list(after)).delete()
+    for project, role in after.items():
+        if before.get(project) != role:
+            grants.model.objects.update_or_create(project=project, **holder, defaults={"role": role})
+
+
 def _replace_access(
     membership: Membership, *, actor: User, before: dict[Project, str], after: dict[Project, str], ip: str | None
 ) -> None:
     """Give the member exactly ``after`` (the caller checked it differs from ``before``) and record it."""
-    member_grants(membership).exclude(project__in=list(after)).delete()
-    for project, role in after.items():
-        if before.get(project) != role:
-            ProjectMembership.objects.update_or_create(project=project, user=membership.user, defaults={"role": role})
+    _replace_grants(member_grants(membership), before=before, after=after, user=membership.user)
+    access = audit_access(before, after)
     record_membership_event(
-        membership,
-        actor=actor,
-        action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED,
-        ip=ip,
-        project_access={"before": by_name(before), "after": by_name(after)},
+        membership, actor=actor, action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED, ip=ip, project_access=access
     )
 
 
@@ -119,20 +143,9 @@ def edit_invitation(
     if role != change.old_role:
         invitation.role = role
         invitation.save(update_fields=["role"])
-    invitation.project_grants.exclude(project__in=list(project_roles)).delete()
-    for project, project_role in project_roles.items():
-        if change.before.get(project) != project_role:
-            InvitationProject.objects.update_or_create(
-                invitation=invitation, project=project, defaults={"role": project_role}
-            )
+    _replace_grants(invitation.project_grants.all(), before=change.before, after=change.after, invitation=invitation)
     record_invitation_event(
-        invitation,
-        actor=actor,
-        action=MembershipEvent.Action.INVITATION_CHANGED,
-        old_role=change.old_role,
-        new_role=role,
-        ip=ip,
-        project_access={"before": by_name(change.before), "after": by_name(project_roles)},
+        invitation, actor=actor, action=MembershipEvent.Action.INVITATION_CHANGED, ip=ip, **change.audit()
     )
     return change
 
@@ -155,14 +168,8 @@ def set_invitation_project_role(
         wanted[project] = role
     if wanted == access:
         return
-    if role is None:
-        invitation.project_grants.filter(project=project).delete()
-    else:
-        InvitationProject.objects.update_or_create(invitation=invitation, project=project, defaults={"role": role})
+    _replace_grants(invitation.project_grants.all(), before=access, after=wanted, invitation=invitation)
+    change = audit_access(access, wanted)
     record_invitation_event(
-        invitation,
-        actor=actor,
-        action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED,
-        ip=ip,
-        project_access={"before": by_name(access), "after": by_name(wanted)},
+        invitation, actor=actor, action=MembershipEvent.Action.PROJECT_ACCESS_CHANGED, ip=ip, project_access=change
     )
