@@ -39,6 +39,15 @@ class Notification:
     # Set for an invitation email: the nonce its link is for (see ``OutboundEmail.is_superseded``).
     invitation_nonce: str = ""
 
+    @classmethod
+    def about_invitation(
+        cls, invitation: Invitation, *, kind: str, to_email: str, context: dict[str, Any], invitation_nonce: str = ""
+    ) -> Notification:
+        """An email about ``invitation``: recorded against it, in its organization."""
+        return cls(
+            kind, to_email, invitation.organization, context, invitation=invitation, invitation_nonce=invitation_nonce
+        )
+
 
 def site_url(path: str) -> str:
     """An absolute URL on the configured site; never built from the request's Host header."""
@@ -102,13 +111,12 @@ def invitation_email(
         # Built when the email is sent, from the invitation's nonce then; no token is ever stored.
         "links": {"accept_url": "invitation"},
     }
-    return Notification(
+    return Notification.about_invitation(
+        invitation,
         kind=OutboundEmail.Kind.INVITATION,
         to_email=invitation.email,
-        organization=invitation.organization,
-        invitation=invitation,
-        invitation_nonce=invitation.nonce,
         context=context,
+        invitation_nonce=invitation.nonce,
     )
 
 
@@ -127,12 +135,8 @@ def new_invitation_requested_email(invitation: Invitation, *, to: User) -> Notif
         "members_path": reverse("members:members", args=[invitation.organization.slug]),
         "reply_to": invitation.email,
     }
-    return Notification(
-        kind=OutboundEmail.Kind.NEW_INVITATION_REQUESTED,
-        to_email=to.email,
-        organization=invitation.organization,
-        invitation=invitation,
-        context=context,
+    return Notification.about_invitation(
+        invitation, kind=OutboundEmail.Kind.NEW_INVITATION_REQUESTED, to_email=to.email, context=context
     )
 
 
@@ -143,12 +147,8 @@ def invitation_revoked_email(invitation: Invitation, *, actor: User) -> Notifica
         "actor_email": actor.email,
         "role_label": role_label(invitation.role),
     }
-    return Notification(
-        kind=OutboundEmail.Kind.INVITATION_REVOKED,
-        to_email=invitation.email,
-        organization=invitation.organization,
-        invitation=invitation,
-        context=context,
+    return Notification.about_invitation(
+        invitation, kind=OutboundEmail.Kind.INVITATION_REVOKED, to_email=invitation.email, context=context
     )
 
 
@@ -255,9 +255,7 @@ def invitation_answered_email(
         "projects": project_grants(invitation),
         "invitation_id": invitation.pk,
     }
-    return Notification(
-        kind=kind, to_email=inviter.email, organization=invitation.organization, invitation=invitation, context=context
-    )
+    return Notification.about_invitation(invitation, kind=kind, to_email=inviter.email, context=context)
 
 
 def api_token_email(token: ApiToken, *, kind: str, actor: User, to: User) -> Notification:
