@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from members.fields import ChoicesCharField
 from members.names import validate_name
 from members.roles import ORGANIZATION_PERMISSIONS, PROJECT_PERMISSIONS, OrgRole, ProjectRole
-from members.sortkeys import invitation_key, membership_keys
+from members.sortkeys import KeyedModel, invitation_key, membership_keys
 
 # Re-exported: the code imports User from here, and migrations name members.models.UserManager.
 from members.users import User as User
@@ -70,17 +70,7 @@ class Project(models.Model):
         return self.name
 
 
-class KeyedQuerySet(models.QuerySet):
-    """bulk_create fills the stored sort keys, which bulk_create's skipped save() would have."""
-
-    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def]
-        objs = list(objs)
-        for obj in objs:
-            obj.fill_keys()
-        return super().bulk_create(objs, *args, **kwargs)
-
-
-class Membership(models.Model):
+class Membership(KeyedModel):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = org_role_field()
@@ -91,8 +81,6 @@ class Membership(models.Model):
     # The Members page's keys (members.sortkeys): the user's folded name or address, and name + address.
     sort_name = models.TextField(default="", editable=False)
     search_key = models.TextField(default="", editable=False)
-
-    objects = KeyedQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "user__email"]
@@ -108,11 +96,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization} ({self.get_role_display()})"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if kwargs.get("update_fields") is None:
-            self.fill_keys()
-        super().save(*args, **kwargs)
 
     def fill_keys(self) -> None:
         self.sort_name, self.search_key = membership_keys(self.user)
@@ -134,7 +117,7 @@ class ProjectMembership(models.Model):
         return f"{self.user} on {self.project} ({self.get_role_display()})"
 
 
-class Invitation(models.Model):
+class Invitation(KeyedModel):
     """An offer to join an organization, sent to an email address."""
 
     class Status(models.TextChoices):
@@ -175,8 +158,6 @@ class Invitation(models.Model):
     # The Members page's sort and search key (members.sortkeys): the folded address.
     sort_name = models.TextField(default="", editable=False)
 
-    objects = KeyedQuerySet.as_manager()
-
     class Meta:
         ordering = ["-sent_at"]
         constraints = [
@@ -196,11 +177,6 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation for {self.email} to {self.organization}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if kwargs.get("update_fields") is None:
-            self.fill_keys()
-        super().save(*args, **kwargs)
 
     def fill_keys(self) -> None:
         self.sort_name = invitation_key(self.email)

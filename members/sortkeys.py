@@ -2,14 +2,16 @@
 
 One Python fold on every database: accents removed (NFKD, combining marks dropped) and case folded, so "García"
 sorts with "garcia" and a search for "garcia" (or "GARCÍA") finds it. The stored key is what the indexes serve;
-the model layer keeps it current (``Membership``/``Invitation`` on save and bulk_create, ``User`` on a name or
-email change), and the search folds the query the same way.
+the model layer keeps it current (``Membership``/``Invitation`` on save and bulk_create, through ``KeyedModel``
+below; ``User`` on a name or email change), and the search folds the query the same way.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from typing import Protocol
+
+from django.db import models
 
 
 class Person(Protocol):
@@ -36,3 +38,31 @@ def membership_keys(user: Person) -> tuple[str, str]:
 def invitation_key(email: str) -> str:
     """Sort and search key of an invitation: its address."""
     return fold(email)
+
+
+class KeyedQuerySet(models.QuerySet):
+    """bulk_create fills the stored sort keys, which bulk_create's skipped save() would have."""
+
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_keys()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class KeyedModel(models.Model):
+    """A row that stores the sort keys above, refilled by every full save and by
+    ``bulk_create``; a save of named fields leaves them alone."""
+
+    objects = KeyedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if kwargs.get("update_fields") is None:
+            self.fill_keys()
+        super().save(*args, **kwargs)
+
+    def fill_keys(self) -> None:
+        raise NotImplementedError
