@@ -13,7 +13,7 @@ outcome comes from the permission the view declares (``@organization_view``) and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -89,14 +89,15 @@ SELF_SERVICE = {"members:leave"}
 
 
 def organization_url_names() -> set[str]:
-    names = set()
-    for pattern in get_resolver().url_patterns:
-        if getattr(pattern, "namespace", None) != "members":
-            continue
-        for sub in pattern.url_patterns:
-            if "org_slug" in str(sub.pattern):
-                names.add(f"members:{sub.name}")
-    return names
+    def walk(patterns: list, route: str) -> Iterator[tuple[str, str]]:
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):  # an include() of a group of pages
+                yield from walk(pattern.url_patterns, route + str(pattern.pattern))
+            else:
+                yield route + str(pattern.pattern), pattern.name
+
+    members = next(p for p in get_resolver().url_patterns if getattr(p, "namespace", None) == "members")
+    return {f"members:{name}" for route, name in walk(members.url_patterns, "") if "org_slug" in route}
 
 
 @pytest.fixture
