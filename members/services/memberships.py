@@ -57,12 +57,19 @@ def end_sent_invitations(membership: Membership, *, actor: User, reason: str, ip
     return revoked
 
 
+def _drop_grants(membership: Membership) -> dict[str, str]:
+    """Take the member's project access in the organization away; returns what it was, {project name: project
+    role}, for the audit row."""
+    grants = member_grants(membership)
+    dropped = dict(grants.values_list("project__name", "role"))
+    grants.delete()
+    return dropped
+
+
 def _end_membership(membership: Membership, *, actor: User, action: str, ip: str | None) -> None:
     """Delete the membership with the person's project access in the organization, and record it (the
     project access it had included)."""
-    access = member_grants(membership)
-    before = dict(access.values_list("project__name", "role"))
-    access.delete()
+    before = _drop_grants(membership)
     membership.delete()
     record_membership_event(
         membership,
@@ -90,11 +97,7 @@ def apply_role(membership: Membership, *, actor: User, role: OrgRole, ip: str | 
     membership.save(update_fields=["role"])
     if old_role == OrgRole.OWNER:
         end_sent_invitations(membership, actor=actor, reason=MembershipEvent.Reason.INVITER_DEMOTED, ip=ip)
-    dropped: dict[str, str] = {}
-    if role == OrgRole.OWNER:
-        grants = member_grants(membership)
-        dropped = dict(grants.values_list("project__name", "role"))
-        grants.delete()
+    dropped = _drop_grants(membership) if role == OrgRole.OWNER else {}
     record_membership_event(
         membership,
         actor=actor,
