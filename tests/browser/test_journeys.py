@@ -50,6 +50,13 @@ def open_row_action(page: Page, email: str, action: str) -> Locator:
     return dialog
 
 
+def open_row_action_page(page: Page, email: str, action: str) -> None:
+    """With JavaScript off: open a row's actions menu (a <details>) and follow an action to its page."""
+    row(page, email).locator("summary").click()
+    row(page, email).get_by_role("link", name=action).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(action)
+
+
 def invite(organization: Organization, email: str, *, role: str = OrgRole.MEMBER, **project_roles: str) -> Invitation:
     """An invitation made the way the Invite User dialog makes one, its email delivered."""
     owner = organization.memberships.get(role=OrgRole.OWNER).user
@@ -421,10 +428,7 @@ def test_the_invite_journey_works_with_javascript_off(
     expect(cell(page, "noscript@example.com", "Project Access")).to_have_text("Production: Project Read-Write")
 
     # The row menu is a <details>: it opens without JavaScript, and its action is a page with a form.
-    noscript_row = row(page, "noscript@example.com")
-    noscript_row.locator("summary").click()
-    noscript_row.get_by_role("link", name="Revoke Invitation").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Revoke Invitation")
+    open_row_action_page(page, "noscript@example.com", "Revoke Invitation")
     page.get_by_role("button", name="Yes").click()
     expect(page.get_by_role("status").filter(has_text="Invitation to noscript@example.com revoked.")).to_be_visible()
     assert Invitation.objects.get(email="noscript@example.com").status == Invitation.Status.REVOKED
