@@ -61,3 +61,31 @@ def invite_without_email(page: Page, addresses: str) -> None:
     dialog.get_by_label("New User(s)").fill(addresses)
     dialog.get_by_label("Don't send the email").check()
     dialog.get_by_role("button", name="Invite").click()
+
+
+def test_inviting_without_the_email_shows_each_link_once(
+    open_page: OpenPage, organization: Organization, owner: User, live_server: Any
+) -> None:
+    page = open_page(user=owner)
+    page.goto(MEMBERS)
+
+    invite_without_email(page, "a@example.com, b@example.com")
+
+    dialog = page.get_by_role("dialog", name="Invitation links")
+    expect(dialog).to_contain_text("2 invitations created, no email sent")
+    links = [
+        dialog.get_by_label(f"Invitation link for {email}").input_value()
+        for email in ("a@example.com", "b@example.com")
+    ]
+    check_screen(page, "invite-links-dialog")
+    dialog.get_by_role("link", name="Done").click()
+    expect(dialog).to_be_hidden()
+    expect(row(page, "a@example.com")).to_contain_text("Link copied, not emailed")
+    expect(row(page, "b@example.com")).to_contain_text("Link copied, not emailed")
+    invitations = Invitation.objects.filter(organization=organization).order_by("email")
+    assert [(i.email, i.status, i.delivery_status) for i in invitations] == [
+        ("a@example.com", Invitation.Status.PENDING, Invitation.Delivery.LINK_ONLY),
+        ("b@example.com", Invitation.Status.PENDING, Invitation.Delivery.LINK_ONLY),
+    ]
+    assert mail.outbox == []
+    opens_the_invitation(open_page, links[1], live_server, "b@example.com")
