@@ -42,3 +42,31 @@ def test_an_expired_link_asks_the_inviter_for_a_new_invitation_once(
     deliver_emails()
     [message] = emails_to(owner.email)
     assert "late@example.com asks for a new invitation" in message.subject
+
+
+def test_decline_asks_first_in_a_dialog_and_cancel_keeps_the_invitation(
+    open_page: OpenPage, organization: Organization, owner: User, live_server: Any
+) -> None:
+    invitation = InvitationFactory(organization=organization, email="ivy@example.com")
+    page = open_page()
+    page.goto(link_for(invitation, live_server))
+    decline = page.get_by_role("link", name="Decline")
+
+    decline.click()
+    dialog = page.get_by_role("dialog", name="Decline invitation")
+    expect(dialog).to_contain_text("its link stops working")
+    check_screen(page, "decline-dialog")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(decline).to_be_focused()  # focus back where it was
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.PENDING
+
+    decline.click()
+    dialog.get_by_role("button", name="Decline invitation").click()
+    expect(page.get_by_text("You declined the invitation to join Acme Corp.")).to_be_visible()
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.DECLINED
+    deliver_emails()
+    [message] = emails_to(owner.email)
+    assert "ivy@example.com declined" in message.subject
