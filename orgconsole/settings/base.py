@@ -82,6 +82,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Fragments rendered many times a page (the Members page's rows): README, "Performance".
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "orgconsole.jinja2.environment"},
+    },
 ]
 
 DATABASES = {
