@@ -42,6 +42,8 @@ def members_csv_rows(organization: Organization, filters: dict[str, str]) -> Ite
         details = attach_row_details(organization, keys)
         yield from (_csv_row(row) for row in details)
         for row in details:
+            if row.obj is None:
+                continue
             # A prefetched invitation and its grants point at each other: a reference cycle only the
             # garbage collector's rare full pass frees. Break it, so each chunk is freed when done.
             vars(row.obj).pop("_prefetched_objects_cache", None)

@@ -110,6 +110,18 @@ class RowStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+@dataclass(frozen=True)
+class Person:
+    """Who invited a row's person: only what the page, the export and the API show of them."""
+
+    name: str
+    email: str
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
 @dataclass
 class MemberRow:
     """One line of the Members page: a membership (Verified) or an open invitation (Pending/Expired)."""
@@ -122,9 +134,9 @@ class MemberRow:
     status: str  # a RowStatus
     delivery: str
     date: datetime
-    invited_by: User | None = None
+    invited_by: Person | None = None
     projects: list[tuple[str, str]] = field(default_factory=list)  # (project name, project role label)
-    obj: Membership | Invitation | None = None
+    obj: Invitation | None = None  # an invitation's row: its expiry and grants (a membership's row has none)
     urls: dict[str, str] = field(default_factory=dict)  # the page's links for this row (the view's business)
     user_id: int | None = None  # a membership's user
     two_factor: bool | None = None  # known for memberships once ``mark_two_factor`` has run (owners' view)
@@ -153,28 +165,37 @@ class MemberRow:
 DELIVERY_PROBLEMS = {Invitation.Delivery.FAILED, Invitation.Delivery.BOUNCED, Invitation.Delivery.REJECTED}
 
 
-def _memberships_with_access(organization: Organization, ids: list[int]) -> dict[int, Membership]:
-    """Memberships by id, each with ``project_access``: its (project name, role label) pairs here."""
-    # Only what a row shows: a user's password, flags and dates are most of the bytes and the model-building time.
-    people = [f"{user}__{name}" for user in ("user", "invited_by") for name in ("id", "name", "email")]
-    people.append("user__last_active_at")
-    memberships = (
-        Membership.objects.select_related("user", "invited_by")
-        .only("organization_id", "role", "created_at", *people)
-        .in_bulk(ids)
-    )
+def _person(name: str | None, email: str | None) -> Person | None:
+    return Person(name or "", email) if email else None  # no email: no inviter (SET_NULL)
+
+
+def _membership_rows(organization: Organization, ids: list[int]) -> dict[int, MemberRow]:
+    """Membership rows by id, with their project access here: plain values, no model instances (building some
+    two hundred of them was the largest part of the Members page's own cost, issue 17)."""
+    fields = ("id", "user_id", "role", "created_at", "user__name", "user__email", "user__last_active_at")
+    memberships = Membership.objects.filter(pk__in=ids).values_list(*fields, "invited_by__name", "invited_by__email")
+    labels = {value: str(label) for value, label in ProjectRole.choices}
     access: dict[int, list[tuple[str, str]]] = {}
-    for grant in (
-        ProjectMembership.objects.filter(
-            user_id__in=[m.user_id for m in memberships.values()], project__organization=organization
+    rows = {}
+    for pk, user_id, role, created_at, name, email, last_active, inviter_name, inviter_email in memberships:
+        rows[pk] = MemberRow(
+            kind=RowKind.MEMBERSHIP,
+            id=pk,
+            name=name,
+            email=email,
+            role=role,
+            status=RowStatus.VERIFIED,
+            delivery="",
+            date=created_at,
+            invited_by=_person(inviter_name, inviter_email),
+            projects=access.setdefault(user_id, []),
+            user_id=user_id,
+            last_active=last_active,
         )
-        .select_related("project")
-        .order_by("project__name")
-    ):
-        access.setdefault(grant.user_id, []).append((grant.project.name, grant.get_role_display()))
-    for membership in memberships.values():
-        membership.project_access = access.get(membership.user_id, [])  # type: ignore[attr-defined]
-    return memberships
+    grants = ProjectMembership.objects.filter(user_id__in=list(access), project__organization=organization)
+    for user_id, project_name, role in grants.order_by("project__name").values_list("user_id", "project__name", "role"):
+        access[user_id].append((project_name, labels[role]))
+    return rows
 
 
 def _invitations_with_access(ids: list[int]) -> dict[int, Invitation]:
@@ -198,34 +219,16 @@ def _invitations_with_access(ids: list[int]) -> dict[int, Invitation]:
 def attach_row_details(organization: Organization, keys: list[tuple]) -> list[MemberRow]:
     """Turn one page of row keys (``members.member_list``: ..., kind, id) into ``MemberRow`` objects with their
     project access and inviter: a fixed number of queries for the page, whatever the size of the organization."""
-    memberships = _memberships_with_access(organization, [key[-1] for key in keys if key[-2] == MEMBERSHIP])
+    memberships = _membership_rows(organization, [key[-1] for key in keys if key[-2] == MEMBERSHIP])
     invitations = _invitations_with_access([key[-1] for key in keys if key[-2] == INVITATION])
     now = timezone.now()
     result = []
     for *_sort_keys, kind, row_id in keys:
         if kind == MEMBERSHIP and row_id in memberships:  # a row removed between the two queries is skipped
-            result.append(_membership_row(memberships[row_id]))
+            result.append(memberships[row_id])
         elif kind == INVITATION and row_id in invitations:
             result.append(_invitation_row(invitations[row_id], now))
     return result
-
-
-def _membership_row(membership: Membership) -> MemberRow:
-    return MemberRow(
-        kind=RowKind.MEMBERSHIP,
-        id=membership.pk,
-        name=membership.user.name,
-        email=membership.user.email,
-        role=membership.role,
-        status=RowStatus.VERIFIED,
-        delivery="",
-        date=membership.created_at,
-        invited_by=membership.invited_by,
-        projects=membership.project_access,  # type: ignore[attr-defined]
-        obj=membership,
-        user_id=membership.user_id,
-        last_active=membership.user.last_active_at,
-    )
 
 
 def _invitation_row(invitation: Invitation, now: datetime) -> MemberRow:
@@ -238,7 +241,7 @@ def _invitation_row(invitation: Invitation, now: datetime) -> MemberRow:
         status=RowStatus.EXPIRED if invitation.expires_at < now else RowStatus.PENDING,
         delivery=invitation.delivery_status,
         date=invitation.sent_at,
-        invited_by=invitation.invited_by,
+        invited_by=_person(inviter.name, inviter.email) if (inviter := invitation.invited_by) else None,
         projects=invitation.project_access,  # type: ignore[attr-defined]
         obj=invitation,
     )

@@ -120,7 +120,7 @@ def _row_out(row: MemberRow, access: dict[int, list[dict]]) -> MemberRowOut:
         delivery=row.delivery,
         date=row.date,
         invited_by=row.invited_by.email if row.invited_by else None,
-        projects=access.get(row.obj.user_id, []) if row.is_membership else invitation_access(row.obj),
+        projects=access.get(row.user_id, []) if row.is_membership else invitation_access(row.obj),
     )
 
 
@@ -138,7 +138,7 @@ def list_members(request: HttpRequest, query: Query[MembersQuery]) -> dict:
     limit = query.limit
     keys = member_list.fetch_keys(organization, page_query, cursor=after, limit=limit + 1)
     rows = attach_row_details(organization, keys[:limit])
-    access = project_access([r.obj.user_id for r in rows if r.is_membership], organization.pk)
+    access = project_access([r.user_id for r in rows if r.is_membership], organization.pk)
     next_cursor = None
     if len(keys) > limit:
         next_cursor = make_cursor(_members_scope(organization, page_query), member_list.encode_cursor(keys[limit - 1]))

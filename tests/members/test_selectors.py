@@ -19,7 +19,14 @@ from members.selectors import (
     organization_for_member,
     project_in_organization,
 )
-from tests.factories import InvitationFactory, InvitationProjectFactory, MembershipFactory, ProjectFactory
+from tests.factories import (
+    InvitationFactory,
+    InvitationProjectFactory,
+    MembershipFactory,
+    ProjectFactory,
+    ProjectMembershipFactory,
+    UserFactory,
+)
 
 
 @pytest.mark.parametrize(("offset", "status"), [(timedelta(0), "pending"), (timedelta(seconds=1), "expired")])
@@ -34,6 +41,26 @@ def test_an_invitation_is_expired_only_after_its_expiry(organization, offset, st
     assert row.status == status
     assert [r.email for r in filtered[status]] == [invitation.email]
     assert filtered["expired" if status == "pending" else "pending"] == []
+
+
+def test_a_membership_row_carries_its_inviter_and_its_projects_here_by_name(organization, owner, other_owner):
+    inviter = UserFactory(name="", email="inviter@example.com")
+    person = MembershipFactory(organization=organization, invited_by=inviter, user__email="p@example.com").user
+    orphan = MembershipFactory(organization=organization, invited_by=None, user__email="o@example.com").user
+    for name, role in [("Zeta", "read_only"), ("Alpha", "admin")]:
+        ProjectMembershipFactory(project=ProjectFactory(organization=organization, name=name), user=person, role=role)
+    elsewhere = MembershipFactory(user=other_owner).organization
+    ProjectMembershipFactory(project=ProjectFactory(organization=elsewhere, name="Foreign"), user=person)
+    rows = {
+        row.email: row for row in attach_row_details(organization, members_page(organization, Query(), Position()).keys)
+    }
+    assert rows[person.email].projects == [("Alpha", "Project Admin"), ("Zeta", "Project Read-Only")]
+    assert (rows[person.email].invited_by.email, rows[person.email].invited_by.display_name) == (
+        "inviter@example.com",
+        "inviter@example.com",  # no name: the address stands in for it
+    )
+    assert rows[orphan.email].invited_by is None and rows[orphan.email].projects == []
+    assert rows[person.email].user_id == person.pk and rows[person.email].obj is None
 
 
 def test_lookups_by_id_are_404s_outside_the_organization(organization, other_owner):

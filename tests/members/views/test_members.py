@@ -63,7 +63,7 @@ def test_page_lists_members_and_open_invitations_with_their_details(owner_client
     assert rows[member.email].projects == [("Analytics", "Project Read-Write")]
     assert rows["pending@example.com"].status_label == "Pending"
     assert rows["pending@example.com"].projects == [("Analytics", "Project Admin")]
-    assert rows["pending@example.com"].invited_by == owner
+    assert rows["pending@example.com"].invited_by.display_name == owner.name
     assert rows["expired@example.com"].status_label == "Expired"
     assert rows["bounced@example.com"].delivery_problem == "Email bounced"
     html = response.content.decode()
