@@ -221,6 +221,25 @@ def test_past_the_exact_limit_postgresql_shows_an_estimate(owner_client, organiz
     assert len(emails(response)) == 50 and link(response, "next") and link(response, "last")
 
 
+@pytest.mark.postgres
+def test_far_past_the_exact_limit_the_estimate_alone_answers(owner_client, organization, monkeypatch):
+    bulk_members(organization, 300)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    monkeypatch.setattr(member_list, "EXACT_COUNT_LIMIT", 20)
+    monkeypatch.setattr(member_list, "ESTIMATE_TRUSTED_ABOVE", 100)
+    with CaptureQueriesContext(connection) as queries:
+        response = owner_client.get(url(organization))
+    page = response.context["page"]
+    assert page.estimated and page.count > 100 and page.count_label.startswith("about ")
+    assert not [q for q in queries.captured_queries if "count(*)" in q["sql"]]  # no rows counted
+    assert len(emails(response)) == 50 and link(response, "next") and link(response, "last")
+    monkeypatch.setattr(member_list, "ESTIMATE_TRUSTED_ABOVE", 10_000)  # an estimate near the limit: counted
+    with CaptureQueriesContext(connection) as queries:
+        assert owner_client.get(url(organization)).context["page"].estimated
+    assert [q for q in queries.captured_queries if "count(*)" in q["sql"]]
+
+
 def test_searching_an_address_matches_it_whole_wherever_it_appears(owner_client, organization):
     """The index is asked for the part before "@"; the result is still "contains the whole query"."""
     for email in ("ann@example.com", "joann@example.com", "ann@other.com", "anne@example.com"):
