@@ -16,6 +16,10 @@ keepalive = 5
 # Recycle workers now and then so a slow leak cannot grow forever.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
 max_requests_jitter = 100
+# Load Django (and, in orgconsole.wsgi, every view) once in the master: a worker forks ready to serve, where a
+# worker booting on its own spent 1-3 s importing under load, while its share of the requests waited (issue 17).
+# It holds no database connection (Django opens them per thread, on first use). Code changes need a restart, not HUP.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() not in {"0", "false", "no", "off"}
 # Django logs one JSON line per request (with the route, not the path: paths can hold invitation tokens).
 accesslog = None
 errorlog = "-"
