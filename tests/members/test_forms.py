@@ -174,6 +174,16 @@ def test_filter_form_ignores_two_factor_and_projects_it_was_not_given(organizati
     assert MembersFilterForm({"project": "x"}, projects=[project]).filters()["project"] == ""
 
 
+def test_filter_form_renders_escaped_with_the_chosen_options_selected(organization):
+    """Rendered by Django's Jinja2 widget templates (speed, issue 17): the same escaping and selection."""
+    project = ProjectFactory(organization=organization, name='<script>alert("x")</script> & co')
+    form = MembersFilterForm({"project": str(project.pk), "sort": "-date"}, projects=[project], auto_id="filter_%s")
+    html = str(form["project"]) + str(form["sort"]) + str(form["project"].label_tag())
+    assert "<script>" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in html
+    assert f'<option value="{project.pk}" selected>' in html and '<option value="-date" selected>' in html
+    assert '<select name="project" id="filter_project">' in html and '<label for="filter_project">' in html
+
+
 @pytest.fixture
 def organization(db):
     return OrganizationFactory()
