@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, OuterRef, Prefetch, QuerySet, Value
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from members.exceptions import RowConflictError, StaleRowError
 from members.member_list import INVITATION, MEMBERSHIP
 from members.models import Invitation, InvitationProject, Membership, Organization, Project, ProjectMembership, User
 from members.roles import OWNER_PROJECT_ROLE, OrgRole, ProjectRole, project_permissions
+from members.second_factors import second_factor_exists
 
 
 def organizations_for(user: User) -> QuerySet[Organization]:
@@ -139,7 +140,7 @@ class MemberRow:
     obj: Invitation | None = None  # an invitation's row: its expiry and grants (a membership's row has none)
     urls: dict[str, str] = field(default_factory=dict)  # the page's links for this row (the view's business)
     user_id: int | None = None  # a membership's user
-    two_factor: bool | None = None  # known for memberships once ``mark_two_factor`` has run (owners' view)
+    two_factor: bool | None = None  # a membership's, when asked for (``attach_row_details``: owners' view)
     last_active: datetime | None = None  # a membership's user, at most an hour old (members.last_active)
 
     @property
@@ -169,28 +170,31 @@ def _person(name: str | None, email: str | None) -> Person | None:
     return Person(name or "", email) if email else None  # no email: no inviter (SET_NULL)
 
 
-def _membership_rows(organization: Organization, ids: list[int]) -> dict[int, MemberRow]:
+def _membership_rows(organization: Organization, ids: list[int], *, two_factor: bool) -> dict[int, MemberRow]:
     """Membership rows by id, with their project access here: plain values, no model instances (building some
     two hundred of them was the largest part of the Members page's own cost, issue 17)."""
-    fields = ("id", "user_id", "role", "created_at", "user__name", "user__email", "user__last_active_at")
-    memberships = Membership.objects.filter(pk__in=ids).values_list(*fields, "invited_by__name", "invited_by__email")
+    # The owners' view asks for two-factor status in the same query, not one more.
+    shown = second_factor_exists(OuterRef("user_id")) if two_factor else Value(None, output_field=BooleanField())
+    memberships = Membership.objects.filter(pk__in=ids).annotate(two_factor=shown)
+    columns = ("id", "user_id", "role", "created_at", "user__name", "user__email", "user__last_active_at")
     labels = {value: str(label) for value, label in ProjectRole.choices}
     access: dict[int, list[tuple[str, str]]] = {}
     rows = {}
-    for pk, user_id, role, created_at, name, email, last_active, inviter_name, inviter_email in memberships:
-        rows[pk] = MemberRow(
+    for m in memberships.values_list(*columns, "invited_by__name", "invited_by__email", "two_factor", named=True):
+        rows[m.id] = MemberRow(
             kind=RowKind.MEMBERSHIP,
-            id=pk,
-            name=name,
-            email=email,
-            role=role,
+            id=m.id,
+            name=m.user__name,
+            email=m.user__email,
+            role=m.role,
             status=RowStatus.VERIFIED,
             delivery="",
-            date=created_at,
-            invited_by=_person(inviter_name, inviter_email),
-            projects=access.setdefault(user_id, []),
-            user_id=user_id,
-            last_active=last_active,
+            date=m.created_at,
+            invited_by=_person(m.invited_by__name, m.invited_by__email),
+            projects=access.setdefault(m.user_id, []),
+            user_id=m.user_id,
+            last_active=m.user__last_active_at,
+            two_factor=m.two_factor,
         )
     grants = ProjectMembership.objects.filter(user_id__in=list(access), project__organization=organization)
     for user_id, project_name, role in grants.order_by("project__name").values_list("user_id", "project__name", "role"):
@@ -216,10 +220,12 @@ def _invitations_with_access(ids: list[int]) -> dict[int, Invitation]:
     return invitations
 
 
-def attach_row_details(organization: Organization, keys: list[tuple]) -> list[MemberRow]:
+def attach_row_details(organization: Organization, keys: list[tuple], *, two_factor: bool = False) -> list[MemberRow]:
     """Turn one page of row keys (``members.member_list``: ..., kind, id) into ``MemberRow`` objects with their
-    project access and inviter: a fixed number of queries for the page, whatever the size of the organization."""
-    memberships = _membership_rows(organization, [key[-1] for key in keys if key[-2] == MEMBERSHIP])
+    project access and inviter, and with ``two_factor`` each member's two-factor status (shown to owners only): a
+    fixed number of queries for the page, whatever the size of the organization."""
+    ids = [key[-1] for key in keys if key[-2] == MEMBERSHIP]
+    memberships = _membership_rows(organization, ids, two_factor=two_factor)
     invitations = _invitations_with_access([key[-1] for key in keys if key[-2] == INVITATION])
     now = timezone.now()
     result = []

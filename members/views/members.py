@@ -27,7 +27,6 @@ from members.http import client_ip, go_to, render_dialog, require_recent_authent
 from members.member_list import Query, members_page, position_from
 from members.models import Invitation, Membership, Organization
 from members.roles import OrgRole
-from members.second_factors import mark_two_factor
 from members.selectors import (
     attach_row_details,
     hide_unseen_projects,
@@ -60,10 +59,10 @@ def members(request: HttpRequest, organization: Organization) -> HttpResponse:
     query = Query(**filters)
     page = members_page(organization, query, position_from(request.GET.dict(), query))
     page.link({name: value for name, value in filters.items() if value and request.GET.get(name)})
-    rows = hide_unseen_projects(attach_row_details(organization, page.keys), visible_projects=seen)
     # Owners only (the filter exists for them alone): two-factor status and last activity.
     show_security = "two_factor" in filter_form.fields
-    rows = with_action_urls(mark_two_factor(rows) if show_security else rows, organization, viewer=request.user.pk)
+    rows = attach_row_details(organization, page.keys, two_factor=show_security)
+    rows = with_action_urls(hide_unseen_projects(rows, visible_projects=seen), organization, viewer=request.user.pk)
     context = {
         "filter_form": filter_form,
         "filters": filters,

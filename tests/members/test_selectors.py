@@ -7,6 +7,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.http import Http404
 
 from members.member_list import Position, Query, members_page
@@ -27,6 +28,7 @@ from tests.factories import (
     ProjectMembershipFactory,
     UserFactory,
 )
+from tests.two_factor import with_totp
 
 
 @pytest.mark.parametrize(("offset", "status"), [(timedelta(0), "pending"), (timedelta(seconds=1), "expired")])
@@ -61,6 +63,16 @@ def test_a_membership_row_carries_its_inviter_and_its_projects_here_by_name(orga
     )
     assert rows[orphan.email].invited_by is None and rows[orphan.email].projects == []
     assert rows[person.email].user_id == person.pk and rows[person.email].obj is None
+
+
+def test_two_factor_status_is_read_only_when_asked_for_and_recovery_codes_alone_do_not_count(organization, owner):
+    codes_only = MembershipFactory(organization=organization, user__email="codes@example.com").user
+    Authenticator.objects.create(user=codes_only, type=Authenticator.Type.RECOVERY_CODES, data={})
+    with_totp(owner)
+    keys = members_page(organization, Query(), Position()).keys
+    shown = {row.email: row.two_factor for row in attach_row_details(organization, keys, two_factor=True)}
+    assert shown == {owner.email: True, codes_only.email: False}
+    assert {row.two_factor for row in attach_row_details(organization, keys)} == {None}  # not asked: not known
 
 
 def test_lookups_by_id_are_404s_outside_the_organization(organization, other_owner):
