@@ -8,8 +8,12 @@ these processes may run on any number of machines behind one load balancer.
 import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104 - behind a proxy
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Synchronous workers, gunicorn's recommended 2 x cores + 1 of them: the console is CPU-bound (templates, ORM) and
+# sits behind a buffering TLS proxy. Each worker takes one request at a time, so an idle one takes the next
+# connection. Threaded workers (GUNICORN_THREADS > 1) hold keep-alive connections: under a client that keeps 8 open,
+# one worker took all 8 while the other idled, halving throughput (issue 17, README "Performance").
+workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * len(os.sched_getaffinity(0)) + 1)))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
