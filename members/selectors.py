@@ -180,21 +180,21 @@ def _membership_rows(organization: Organization, ids: list[int], *, two_factor: 
     labels = {value: str(label) for value, label in ProjectRole.choices}
     access: dict[int, list[tuple[str, str]]] = {}
     rows = {}
-    for m in memberships.values_list(*columns, "invited_by__name", "invited_by__email", "two_factor", named=True):
-        rows[m.id] = MemberRow(
+    for m in memberships.values(*columns, "invited_by__name", "invited_by__email", "two_factor"):
+        rows[m["id"]] = MemberRow(
             kind=RowKind.MEMBERSHIP,
-            id=m.id,
-            name=m.user__name,
-            email=m.user__email,
-            role=m.role,
+            id=m["id"],
+            name=m["user__name"],
+            email=m["user__email"],
+            role=m["role"],
             status=RowStatus.VERIFIED,
             delivery="",
-            date=m.created_at,
-            invited_by=_person(m.invited_by__name, m.invited_by__email),
-            projects=access.setdefault(m.user_id, []),
-            user_id=m.user_id,
-            last_active=m.user__last_active_at,
-            two_factor=m.two_factor,
+            date=m["created_at"],
+            invited_by=_person(m["invited_by__name"], m["invited_by__email"]),
+            projects=access.setdefault(m["user_id"], []),
+            user_id=m["user_id"],
+            last_active=m["user__last_active_at"],
+            two_factor=m["two_factor"],
         )
     grants = ProjectMembership.objects.filter(user_id__in=list(access), project__organization=organization)
     for user_id, project_name, role in grants.order_by("project__name").values_list("user_id", "project__name", "role"):
