@@ -25,6 +25,8 @@ SEARCH_SEPARATOR = "\x1f"
 
 def fold(text: str) -> str:
     """Lower-case, accent-free form of ``text`` for sorting and searching."""
+    if text.isascii():  # most names and addresses: nothing to decompose, and casefold is lower
+        return text.strip().lower()
     decomposed = unicodedata.normalize("NFKD", text.strip())
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
