@@ -10,10 +10,13 @@ from __future__ import annotations
 from django import template
 from django.template.loader import get_template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from members.models import Organization
-from members.selectors import MemberRow
+from members.roles import OrgRole
+from members.selectors import MemberRow, RowStatus
 
 register = template.Library()
 
@@ -58,5 +61,9 @@ def member_rows(
 ) -> SafeString:
     """``show_security``: the owners' Two-factor cell; ``viewer_id``: whose row says "(you)"."""
     context = {"rows": rows, "can_manage": can_manage, "show_security": show_security, "viewer_id": viewer_id}
+    # Looked up once for all rows, not in each (each lookup reads a context-local variable): the time zone, the
+    # language and the role and status labels in it.
+    labels = {value: str(label) for value, label in (*OrgRole.choices, *RowStatus.choices)}
+    context |= {"timezone": timezone.get_current_timezone(), "language": get_language(), "labels": labels}
     html = get_template(TEMPLATE, using="jinja2").render(context)
     return mark_safe(html)  # noqa: S308 - the output of an autoescaped template
