@@ -175,7 +175,8 @@ def _membership_rows(organization: Organization, ids: list[int], *, two_factor: 
     two hundred of them was the largest part of the Members page's own cost, issue 17)."""
     # The owners' view asks for two-factor status in the same query, not one more.
     shown = second_factor_exists(OuterRef("user_id")) if two_factor else Value(None, output_field=BooleanField())
-    memberships = Membership.objects.filter(pk__in=ids).annotate(two_factor=shown)
+    # order_by(): no default ordering, which joined the organization and sorted rows the page puts in its own order.
+    memberships = Membership.objects.filter(pk__in=ids).order_by().annotate(two_factor=shown)
     columns = ("id", "user_id", "role", "created_at", "user__name", "user__email", "user__last_active_at")
     labels = {value: str(label) for value, label in ProjectRole.choices}
     access: dict[int, list[tuple[str, str]]] = {}
