@@ -45,6 +45,13 @@ def bulk_members(organization, count: int) -> None:
     )
 
 
+def bulk_members_analyzed(organization, count: int) -> None:
+    """``bulk_members``, then ANALYZE, so that PostgreSQL's estimate of the rows is the one a live database has."""
+    bulk_members(organization, count)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 # --- keys ----------------------------------------------------------------------------------------------------
 
 
@@ -213,9 +220,7 @@ def test_small_counts_are_exact(owner_client, organization):
 
 @pytest.mark.postgres
 def test_past_the_exact_limit_postgresql_shows_an_estimate(owner_client, organization, monkeypatch):
-    bulk_members(organization, 300)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    bulk_members_analyzed(organization, 300)
     monkeypatch.setattr(member_list, "EXACT_COUNT_LIMIT", 100)
     response = owner_client.get(url(organization))
     page = response.context["page"]
@@ -227,9 +232,7 @@ def test_past_the_exact_limit_postgresql_shows_an_estimate(owner_client, organiz
 
 @pytest.mark.postgres
 def test_far_past_the_exact_limit_the_estimate_alone_answers(owner_client, organization, monkeypatch):
-    bulk_members(organization, 300)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    bulk_members_analyzed(organization, 300)
     monkeypatch.setattr(member_list, "EXACT_COUNT_LIMIT", 20)
     monkeypatch.setattr(member_list, "ESTIMATE_TRUSTED_ABOVE", 100)
     with CaptureQueriesContext(connection) as queries:
